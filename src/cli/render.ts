@@ -1,0 +1,115 @@
+import type { ProgressEvent } from "../graph/events.js";
+import type { PlanStep } from "../plan/schema.js";
+
+export interface Output {
+  write(text: string): void;
+}
+
+const color = (code: number) => (text: string, enabled: boolean) =>
+  enabled ? `\x1b[${code}m${text}\x1b[0m` : text;
+const dim = color(2);
+const green = color(32);
+const red = color(31);
+const yellow = color(33);
+const cyan = color(36);
+
+/** Turns progress events into a readable live log: plan tables, step lines with elapsed times. */
+export class ProgressRenderer {
+  readonly #out: Output;
+  readonly #colors: boolean;
+  readonly #start = Date.now();
+  #streaming = false;
+
+  constructor(out: Output, options: { colors: boolean }) {
+    this.#out = out;
+    this.#colors = options.colors;
+  }
+
+  #clock(at: number): string {
+    return dim(`${((at - this.#start) / 1000).toFixed(2).padStart(6)}s`, this.#colors);
+  }
+
+  #line(at: number, text: string): void {
+    this.endAnswer();
+    this.#out.write(`${this.#clock(at)}  ${text}\n`);
+  }
+
+  event(e: ProgressEvent): void {
+    const c = this.#colors;
+    switch (e.type) {
+      case "plan_created":
+        return this.#line(e.at, `plan v${e.version}: ${e.steps.length} steps\n${planTable(e.steps)}`);
+      case "plan_invalid":
+        return this.#line(e.at, yellow(`plan refused (attempt ${e.attempt}):\n${indent(e.issues)}`, c));
+      case "step_started":
+        return this.#line(
+          e.at,
+          `${cyan("▶", c)} ${e.stepId} ${dim(e.tool, c)}${e.attempt > 1 ? ` attempt ${e.attempt}` : ""}`,
+        );
+      case "step_retry":
+        return this.#line(e.at, yellow(`↻ ${e.stepId} retry in ${e.delayMs} ms: ${e.error}`, c));
+      case "step_finished":
+        return this.#line(
+          e.at,
+          `${green("✔", c)} ${e.stepId} ${dim(`${e.tool} ${seconds(e.durationMs)}`, c)}`,
+        );
+      case "step_failed":
+        return this.#line(
+          e.at,
+          `${red("✖", c)} ${e.stepId} ${dim(seconds(e.durationMs), c)} ${red(e.error, c)}`,
+        );
+      case "step_evaluated":
+        // Deterministic verdicts repeat what step_failed already showed; only the critic adds news.
+        return e.by === "critic"
+          ? this.#line(
+              e.at,
+              `${e.ok ? green("✓", c) : red("✗", c)} ${e.stepId} ${dim(`${e.by}: ${e.reason}`, c)}`,
+            )
+          : undefined;
+      case "replanned":
+        return this.#line(
+          e.at,
+          yellow(`replan #${e.replan} after ${e.failed.join(", ")} failed; new steps:`, c) +
+            `\n${planTable(e.steps)}`,
+        );
+      case "final":
+        return this.endAnswer();
+      case "run_failed":
+        return this.#line(e.at, red(`run failed: ${e.error}`, c));
+    }
+  }
+
+  /** A token of the final answer, printed as it streams. */
+  token(text: string): void {
+    if (!this.#streaming) {
+      this.#out.write(`\n${this.#colors ? "\x1b[1mAnswer\x1b[0m" : "Answer"}\n`);
+      this.#streaming = true;
+    }
+    this.#out.write(text);
+  }
+
+  endAnswer(): void {
+    if (this.#streaming) this.#out.write("\n\n");
+    this.#streaming = false;
+  }
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)}s`;
+}
+
+function indent(lines: string[]): string {
+  return lines.map((l) => `          - ${l}`).join("\n");
+}
+
+/** The plan as an aligned text table. */
+export function planTable(steps: readonly PlanStep[]): string {
+  const rows = [
+    ["id", "tool", "after", "description"],
+    ...steps.map((s) => [s.id, s.tool, s.depends_on.join(",") || "-", s.description]),
+  ];
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows
+    .map((r) => `          ${r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell)).join("  ")}`)
+    .join("\n");
+}

@@ -1,0 +1,32 @@
+/**
+ * The only module that reads the environment. Everything else receives these values
+ * through the graph's context or through function arguments.
+ */
+export interface EnvConfig {
+  openaiApiKey?: string;
+  openaiBaseUrl?: string;
+  models: { planner?: string; executor?: string; evaluator?: string; synthesizer?: string };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim() !== "" ? value.trim() : undefined;
+}
+
+/** Reads the variables documented in .env.example. Call once at start-up, not per node. */
+export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
+  return {
+    openaiApiKey: nonEmpty(env.OPENAI_API_KEY),
+    openaiBaseUrl: nonEmpty(env.OPENAI_BASE_URL),
+    models: {
+      planner: nonEmpty(env.PLANNER_MODEL),
+      executor: nonEmpty(env.EXECUTOR_MODEL),
+      evaluator: nonEmpty(env.EVALUATOR_MODEL),
+      synthesizer: nonEmpty(env.SYNTHESIZER_MODEL),
+    },
+  };
+}
+
+/** True when a live model endpoint is configured (a key, or a base URL of a keyless local server). */
+export function hasLiveModel(config: EnvConfig): boolean {
+  return config.openaiApiKey !== undefined || config.openaiBaseUrl !== undefined;
+}

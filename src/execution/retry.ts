@@ -1,0 +1,90 @@
+import { TransientToolError } from "../tools/types.js";
+
+/** One attempt of a step ran past its time limit. */
+export class StepTimeoutError extends Error {
+  override name = "StepTimeoutError";
+  constructor(readonly timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms`);
+  }
+}
+
+const TRANSIENT_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+]);
+
+/** Whether another attempt could succeed: timeouts, rate limits, 5xx and dropped connections. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof TransientToolError || error instanceof StepTimeoutError) return true;
+  if (typeof error !== "object" || error === null) return false;
+  const { status, code } = error as { status?: unknown; code?: unknown };
+  if (typeof status === "number" && (status === 408 || status === 429 || status >= 500)) return true;
+  return typeof code === "string" && TRANSIENT_CODES.has(code);
+}
+
+export interface BackoffPolicy {
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * Delay before retry number `retry` (1-based): exponential, capped, with "equal jitter" — half
+ * of the capped delay is fixed and half random, so parallel steps that failed together do not
+ * retry in lockstep, yet every retry still waits a while.
+ */
+export function backoffDelay(
+  retry: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
+  const capped = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+  return Math.round(capped / 2 + random() * (capped / 2));
+}
+
+/** Resolves after `ms`, or rejects at once when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Runs `fn` with a time limit. The signal handed to `fn` aborts at the limit (and when `parent`
+ * aborts); a tool that ignores the signal is abandoned, not waited for.
+ */
+export async function withTimeout<T>(
+  fn: (signal: AbortSignal) => Promise<T>,
+  timeoutMs: number,
+  parent?: AbortSignal,
+): Promise<T> {
+  const controller = new AbortController();
+  const onParentAbort = () => controller.abort(parent?.reason);
+  parent?.addEventListener("abort", onParentAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new StepTimeoutError(timeoutMs);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([fn(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+    parent?.removeEventListener("abort", onParentAbort);
+  }
+}

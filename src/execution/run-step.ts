@@ -1,0 +1,141 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { isGraphBubbleUp } from "@langchain/langgraph";
+import type { ProgressWriter } from "../graph/events.js";
+import type { RoleUsage } from "../graph/state.js";
+import type { PlanStep } from "../plan/schema.js";
+import { resolveReferences, TemplateError } from "../plan/template.js";
+import type { ToolRegistry } from "../tools/registry.js";
+import { ToolInputError, type PlanTool, type TokenUsage } from "../tools/types.js";
+import { isEmptyOutput } from "./checks.js";
+import { backoffDelay, isTransient, sleep, withTimeout, type BackoffPolicy } from "./retry.js";
+
+/** What one step's durable task returns; it is what a resumed run reads back instead of re-running. */
+export type StepOutcome =
+  | {
+      status: "succeeded" | "failed";
+      id: string;
+      output: unknown;
+      error: string | null;
+      attempts: number;
+      startedAt: number;
+      finishedAt: number;
+      usage: RoleUsage | null;
+    }
+  /** A dependency did not succeed in this pass: the step stays pending, nothing ran. */
+  | { status: "blocked"; id: string; reason: string };
+
+export interface StepRunOptions {
+  tools: ToolRegistry;
+  model: BaseChatModel;
+  goal: string;
+  threadId: string;
+  timeoutMs: number;
+  maxRetries: number;
+  backoff: BackoffPolicy;
+  emit: ProgressWriter;
+  signal?: AbortSignal;
+}
+
+/** Runs one step to an outcome: resolve references, validate args, call the tool with timeout and retries. */
+export async function runStep(
+  step: PlanStep,
+  dependencies: { id: string; description: string; output: unknown }[],
+  outputs: Readonly<Record<string, unknown>>,
+  opts: StepRunOptions,
+): Promise<StepOutcome> {
+  const startedAt = Date.now();
+  const usage: RoleUsage = { input_tokens: 0, output_tokens: 0, total_tokens: 0, calls: 0 };
+  const finish = (
+    status: "succeeded" | "failed",
+    output: unknown,
+    error: string | null,
+    attempts: number,
+  ) => {
+    const finishedAt = Date.now();
+    const durationMs = finishedAt - startedAt;
+    if (status === "succeeded")
+      opts.emit({ type: "step_finished", stepId: step.id, tool: step.tool, durationMs, attempts });
+    else opts.emit({ type: "step_failed", stepId: step.id, tool: step.tool, durationMs, error: error ?? "" });
+    return {
+      status,
+      id: step.id,
+      output,
+      error,
+      attempts,
+      startedAt,
+      finishedAt,
+      usage: usage.calls ? usage : null,
+    };
+  };
+
+  const tool = opts.tools.get(step.tool);
+  if (!tool) return finish("failed", null, `unknown tool "${step.tool}"`, 0);
+  let args: unknown;
+  try {
+    args = prepareArgs(step, tool, outputs);
+  } catch (err) {
+    return finish("failed", null, (err as Error).message, 0);
+  }
+
+  for (let attempt = 1; ; attempt++) {
+    opts.emit({ type: "step_started", stepId: step.id, tool: step.tool, attempt });
+    try {
+      const output = await withTimeout(
+        (signal) =>
+          tool.run(args as Record<string, unknown>, {
+            signal,
+            idempotencyKey: `${opts.threadId}:${step.id}`,
+            step,
+            dependencies,
+            model: opts.model,
+            goal: opts.goal,
+            reportUsage: (u: TokenUsage) => addTo(usage, u),
+          }),
+        tool.timeoutMs ?? opts.timeoutMs,
+        opts.signal,
+      );
+      if (isEmptyOutput(output, tool))
+        return finish("failed", output, "the step produced an empty output", attempt);
+      return finish("succeeded", output, null, attempt);
+    } catch (err) {
+      // An interrupt (approval) or other LangGraph control flow must reach the runtime untouched.
+      if (isGraphBubbleUp(err)) throw err;
+      const message = errorMessage(err);
+      if (!isTransient(err) || attempt > opts.maxRetries) {
+        const suffix = isTransient(err) ? ` (gave up after ${attempt} attempts)` : "";
+        return finish("failed", null, message + suffix, attempt);
+      }
+      const delayMs = backoffDelay(attempt, opts.backoff);
+      opts.emit({ type: "step_retry", stepId: step.id, attempt, delayMs, error: message });
+      await sleep(delayMs, opts.signal);
+    }
+  }
+}
+
+/** Resolves `{{…}}` references and checks the result against the tool's schema. */
+function prepareArgs(step: PlanStep, tool: PlanTool, outputs: Readonly<Record<string, unknown>>): unknown {
+  let resolved: Record<string, unknown>;
+  try {
+    resolved = resolveReferences(step.args, outputs);
+  } catch (err) {
+    if (err instanceof TemplateError) throw new ToolInputError(`cannot resolve args: ${err.message}`);
+    throw err;
+  }
+  const parsed = tool.schema.safeParse(resolved);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+  throw new ToolInputError(`args for ${tool.name} are invalid after resolving references: ${problems}`);
+}
+
+function addTo(total: RoleUsage, u: TokenUsage): void {
+  total.input_tokens += u.input_tokens;
+  total.output_tokens += u.output_tokens;
+  total.total_tokens += u.total_tokens;
+  total.calls += 1;
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error)
+    return err.name && err.name !== "Error" ? `${err.name}: ${err.message}` : err.message;
+  return String(err);
+}

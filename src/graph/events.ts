@@ -1,0 +1,38 @@
+import type { PlanStep } from "../plan/schema.js";
+
+/**
+ * Progress events, sent through LangGraph's `custom` stream mode so that the CLI, Studio and
+ * embedding apps all see the same live view. `at` is epoch milliseconds.
+ */
+export type ProgressEvent =
+  | { type: "plan_created"; at: number; version: number; steps: PlanStep[]; replan: boolean }
+  | { type: "plan_invalid"; at: number; attempt: number; issues: string[]; replan: boolean }
+  | { type: "step_started"; at: number; stepId: string; tool: string; attempt: number }
+  | { type: "step_retry"; at: number; stepId: string; attempt: number; delayMs: number; error: string }
+  | { type: "step_finished"; at: number; stepId: string; tool: string; durationMs: number; attempts: number }
+  | { type: "step_failed"; at: number; stepId: string; tool: string; durationMs: number; error: string }
+  | {
+      type: "step_evaluated";
+      at: number;
+      stepId: string;
+      ok: boolean;
+      reason: string;
+      by: "checks" | "critic";
+    }
+  | { type: "replanned"; at: number; replan: number; failed: string[]; steps: PlanStep[] }
+  | { type: "final"; at: number; answer: string; partial: boolean }
+  | { type: "run_failed"; at: number; error: string };
+
+type WithoutAt<T> = T extends unknown ? Omit<T, "at"> : never;
+export type ProgressEventInput = WithoutAt<ProgressEvent>;
+
+export type ProgressWriter = (event: ProgressEventInput) => void;
+
+/** Wraps the runtime's custom-stream writer (absent when the caller streams no custom mode). */
+export function progressWriter(writer: ((chunk: unknown) => void) | undefined): ProgressWriter {
+  return (event) => writer?.({ ...event, at: Date.now() });
+}
+
+export function isProgressEvent(chunk: unknown): chunk is ProgressEvent {
+  return typeof chunk === "object" && chunk !== null && "type" in chunk && "at" in chunk;
+}

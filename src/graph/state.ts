@@ -1,0 +1,133 @@
+import { ReducedValue, StateSchema } from "@langchain/langgraph";
+import { z } from "zod";
+import { MODEL_ROLES, type ModelRole } from "../models/roles.js";
+
+export const STEP_STATUSES = ["pending", "running", "succeeded", "failed", "skipped", "rejected"] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export const PlanStepSchema = z.object({
+  id: z.string(),
+  description: z.string(),
+  tool: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  depends_on: z.array(z.string()),
+  expected_output: z.string(),
+});
+
+export const EvaluationSchema = z.object({
+  ok: z.boolean(),
+  reason: z.string(),
+  by: z.enum(["checks", "critic"]),
+});
+
+const stepRecordFields = {
+  id: z.string(),
+  status: z.enum(STEP_STATUSES),
+  output: z.unknown().optional(),
+  error: z.string().nullable(),
+  attempts: z.number().int(),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  evaluation: EvaluationSchema.nullable(),
+};
+
+export const StepRecordSchema = z.object(stepRecordFields);
+
+/** A partial record: only the fields a node changes. (No defaults here, or they would overwrite.) */
+export const StepPatchSchema = z.object(stepRecordFields).partial().extend({ id: z.string() });
+
+const EMPTY_RECORD = {
+  status: "pending",
+  error: null,
+  attempts: 0,
+  startedAt: null,
+  finishedAt: null,
+  evaluation: null,
+} as const;
+
+export type StepRecord = z.output<typeof StepRecordSchema>;
+export type Evaluation = z.output<typeof EvaluationSchema>;
+
+export const UsageSchema = z.object({
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  total_tokens: z.number(),
+  calls: z.number(),
+});
+export type RoleUsage = z.output<typeof UsageSchema>;
+export type UsageByRole = Partial<Record<ModelRole, RoleUsage>>;
+
+/** Records are merged field by field, so the executor and the evaluator can each write their part. */
+export function mergeStepRecords(
+  current: Record<string, StepRecord>,
+  update: Record<string, Partial<StepRecord> & { id: string }>,
+): Record<string, StepRecord> {
+  const next = { ...current };
+  for (const [id, patch] of Object.entries(update)) {
+    next[id] = { ...EMPTY_RECORD, ...current[id], ...patch };
+  }
+  return next;
+}
+
+export function addUsage(current: UsageByRole, update: UsageByRole): UsageByRole {
+  const next: UsageByRole = { ...current };
+  for (const role of MODEL_ROLES) {
+    const add = update[role];
+    if (!add) continue;
+    const base = next[role] ?? { input_tokens: 0, output_tokens: 0, total_tokens: 0, calls: 0 };
+    next[role] = {
+      input_tokens: base.input_tokens + add.input_tokens,
+      output_tokens: base.output_tokens + add.output_tokens,
+      total_tokens: base.total_tokens + add.total_tokens,
+      calls: base.calls + add.calls,
+    };
+  }
+  return next;
+}
+
+const StepsMap = z.record(z.string(), StepRecordSchema);
+const StepPatches = z.record(z.string(), StepPatchSchema);
+const UsageMap = z.partialRecord(z.enum(MODEL_ROLES), UsageSchema);
+
+/** The one state channel set shared by every node. */
+export const PlanExecuteState = new StateSchema({
+  goal: z.string().describe("What the agent should achieve."),
+  plan: z
+    .array(PlanStepSchema)
+    .default(() => [])
+    .describe("The current plan: finished steps and those to run."),
+  steps: new ReducedValue(
+    StepsMap.default(() => ({})),
+    {
+      inputSchema: StepPatches,
+      reducer: mergeStepRecords,
+    },
+  ),
+  planVersion: z.number().int().default(0).describe("1 for the first valid plan, +1 per recovery plan."),
+  planAttempts: z.number().int().default(0).describe("Planner calls in the current planning round."),
+  rejectedPlan: z
+    .array(PlanStepSchema)
+    .default(() => [])
+    .describe("The last proposal that failed validation, shown to the model with the problems."),
+  validationErrors: z
+    .array(z.string())
+    .default(() => [])
+    .describe("Why the last proposed plan was refused."),
+  replans: z.number().int().default(0),
+  usage: new ReducedValue(
+    UsageMap.default(() => ({})),
+    {
+      inputSchema: UsageMap,
+      reducer: addUsage,
+    },
+  ),
+  finalAnswer: z.string().nullable().default(null),
+  error: z.string().nullable().default(null).describe("Why the run ended without an answer, if it did."),
+});
+
+export const PlanExecuteInput = z.object({
+  goal: z.string().min(1).describe("What the agent should achieve, in plain language."),
+});
+
+export type PlanExecuteStateType = typeof PlanExecuteState.State;
+export type PlanExecuteUpdate = typeof PlanExecuteState.Update;

@@ -1,0 +1,136 @@
+import { setMaxListeners } from "node:events";
+import { GraphInterrupt, isGraphInterrupt, task, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { resolveSettings, type Settings } from "../graph/context.js";
+import { progressWriter } from "../graph/events.js";
+import type { PlanExecuteStateType, PlanExecuteUpdate, StepRecord } from "../graph/state.js";
+import { addUsage, type UsageByRole } from "../graph/state.js";
+import type { PlanStep } from "../plan/schema.js";
+import { runStep, type StepOutcome, type StepRunOptions } from "../execution/run-step.js";
+import { Semaphore } from "../execution/semaphore.js";
+import type { NodeDeps } from "./deps.js";
+import { needsCritic } from "./evaluator.js";
+
+/**
+ * Thrown by a step whose dependency was paused by an interrupt. LangGraph saves nothing for a task
+ * that ends in an interrupt with no payload, so on resume the step runs for real; any other error
+ * would be saved and replayed as the step's result.
+ */
+class DependencyNotReady extends GraphInterrupt {
+  readonly notReady = true;
+  constructor(readonly reason: string) {
+    super([]);
+  }
+}
+
+/**
+ * The executor node. Every runnable step becomes its own LangGraph `task()`, so a finished step
+ * is saved as it finishes and is read back, not re-run, when the node resumes after an interrupt
+ * or a crash. All tasks are *called* up front in plan order — task ids come from call order, so
+ * this keeps them the same on resume — and each task waits inside for its own dependencies:
+ * a step starts the moment they succeed, never waiting for a whole wave.
+ */
+export function createExecutorNode(deps: NodeDeps) {
+  return async function executor(
+    state: PlanExecuteStateType,
+    config: LangGraphRunnableConfig,
+  ): Promise<PlanExecuteUpdate> {
+    const settings = resolveSettings(config.context);
+    const emit = progressWriter(config.writer);
+    const outputs = succeededOutputs(state, deps, settings);
+    const pending = state.plan.filter((s) => (state.steps[s.id]?.status ?? "pending") === "pending");
+    const runOptions: StepRunOptions = {
+      tools: deps.tools,
+      model: deps.models("executor", settings),
+      goal: state.goal,
+      threadId: String(config.configurable?.thread_id ?? "no-thread"),
+      timeoutMs: settings.stepTimeoutMs,
+      maxRetries: settings.maxRetries,
+      backoff: { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
+      emit,
+      signal: config.signal,
+    };
+    // Every running step listens to the run's abort signal; many parallel steps are expected here.
+    if (config.signal) setMaxListeners(Math.max(32, state.plan.length * 2), config.signal);
+    const limiter = new Semaphore(settings.maxConcurrency);
+    const inFlight = new Map<string, Promise<StepOutcome>>();
+    const byId = new Map(state.plan.map((s) => [s.id, s]));
+
+    const runOne = async (step: PlanStep): Promise<StepOutcome> => {
+      for (const dep of step.depends_on) {
+        if (outputs.has(dep)) continue;
+        const upstream = inFlight.get(dep);
+        const outcome = upstream ? await upstream.catch(() => undefined) : undefined;
+        if (!outcome) throw new DependencyNotReady(`${step.id}: ${dep} did not finish in this pass`);
+        if (outcome.status !== "succeeded") return blocked(step, `${dep} ${outcome.status}`);
+        const depStep = byId.get(dep);
+        if (depStep && needsCritic(depStep, deps.tools, settings))
+          return blocked(step, `${dep} awaits the critic`);
+        outputs.set(dep, outcome.output);
+      }
+      const dependencies = step.depends_on.map((id) => ({
+        id,
+        description: byId.get(id)?.description ?? "",
+        output: outputs.get(id),
+      }));
+      return limiter.run(() => runStep(step, dependencies, Object.fromEntries(outputs), runOptions));
+    };
+
+    for (const step of pending) {
+      inFlight.set(step.id, durable(`${step.id} · ${step.tool}`, runOne)(step));
+    }
+    const settled = await Promise.allSettled(inFlight.values());
+    rethrowControlFlow(settled);
+    return toUpdate(settled);
+  };
+}
+
+/** `task()` typed for an async function (its typings would otherwise nest the promise). */
+function durable(
+  name: string,
+  fn: (step: PlanStep) => Promise<StepOutcome>,
+): (step: PlanStep) => Promise<StepOutcome> {
+  return task<[PlanStep], Promise<StepOutcome>>({ name }, fn) as unknown as (
+    step: PlanStep,
+  ) => Promise<StepOutcome>;
+}
+
+function blocked(step: PlanStep, reason: string): StepOutcome {
+  return { status: "blocked", id: step.id, reason };
+}
+
+/** Outputs the steps of this pass may use: succeeded steps that need no critic or passed it. */
+function succeededOutputs(
+  state: PlanExecuteStateType,
+  deps: NodeDeps,
+  settings: Settings,
+): Map<string, unknown> {
+  const outputs = new Map<string, unknown>();
+  for (const record of Object.values(state.steps)) {
+    if (record.status !== "succeeded") continue;
+    const step = state.plan.find((s) => s.id === record.id);
+    const cleared = !step || !needsCritic(step, deps.tools, settings) || record.evaluation?.ok === true;
+    if (cleared) outputs.set(record.id, record.output);
+  }
+  return outputs;
+}
+
+/** An interrupt inside one step pauses the node once every other step has settled and been saved. */
+function rethrowControlFlow(settled: PromiseSettledResult<StepOutcome>[]): void {
+  const rejections = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  const interrupt = rejections.find((e) => isGraphInterrupt(e) && !(e instanceof DependencyNotReady));
+  if (interrupt) throw interrupt;
+  const unexpected = rejections.find((e) => !(e instanceof DependencyNotReady));
+  if (unexpected) throw unexpected;
+}
+
+function toUpdate(settled: PromiseSettledResult<StepOutcome>[]): PlanExecuteUpdate {
+  const steps: Record<string, Partial<StepRecord> & { id: string }> = {};
+  let usage: UsageByRole = {};
+  for (const result of settled) {
+    if (result.status !== "fulfilled" || result.value.status === "blocked") continue;
+    const { usage: stepUsage, ...outcome } = result.value;
+    steps[outcome.id] = { ...outcome, evaluation: null };
+    if (stepUsage) usage = addUsage(usage, { executor: stepUsage });
+  }
+  return { steps, usage };
+}

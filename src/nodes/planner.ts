@@ -1,0 +1,61 @@
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { resolveSettings } from "../graph/context.js";
+import { progressWriter } from "../graph/events.js";
+import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js";
+import type { NodeDeps } from "./deps.js";
+import { pendingRecords, proposePlan } from "./planning.js";
+import { buildPlannerPrompt } from "./prompts.js";
+
+/**
+ * The planner node: turns the goal into a validated plan. An invalid proposal is stored with its
+ * issues and the router sends the run back here; after `maxPlanAttempts` the run ends with an error.
+ */
+export function createPlannerNode(deps: NodeDeps) {
+  return async function planner(
+    state: PlanExecuteStateType,
+    config: LangGraphRunnableConfig,
+  ): Promise<PlanExecuteUpdate> {
+    const settings = resolveSettings(config.context);
+    const emit = progressWriter(config.writer);
+    const repairing = state.validationErrors.length > 0;
+    const attempt = repairing ? state.planAttempts + 1 : 1;
+    const messages = buildPlannerPrompt({
+      goal: state.goal,
+      tools: deps.tools.describeForPrompt(),
+      maxSteps: settings.maxSteps,
+      repair: repairing ? { steps: state.rejectedPlan, issues: state.validationErrors } : undefined,
+    });
+    const proposal = await proposePlan(deps.models("planner", settings), messages, {
+      tools: deps.tools,
+      maxSteps: settings.maxSteps,
+    });
+    const usage = proposal.usage ? { planner: proposal.usage } : {};
+
+    if (proposal.issues.length > 0) {
+      emit({ type: "plan_invalid", attempt, issues: proposal.issues, replan: false });
+      const gaveUp = attempt >= settings.maxPlanAttempts;
+      const error = gaveUp
+        ? `The planner did not produce a valid plan in ${attempt} attempts. Last problems: ${proposal.issues.join(" | ")}`
+        : null;
+      if (error) emit({ type: "run_failed", error });
+      return {
+        rejectedPlan: proposal.steps,
+        validationErrors: proposal.issues,
+        planAttempts: attempt,
+        usage,
+        error,
+      };
+    }
+    const version = state.planVersion + 1;
+    emit({ type: "plan_created", version, steps: proposal.steps, replan: false });
+    return {
+      plan: proposal.steps,
+      steps: pendingRecords(proposal.steps),
+      planVersion: version,
+      planAttempts: attempt,
+      rejectedPlan: [],
+      validationErrors: [],
+      usage,
+    };
+  };
+}

@@ -1,0 +1,57 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseMessage } from "@langchain/core/messages";
+import type { RoleUsage, StepRecord } from "../graph/state.js";
+import { decodePlan, WirePlanSchema, type PlanStep } from "../plan/schema.js";
+import { validatePlan, type ValidationContext } from "../plan/validate.js";
+import { invokeStructured, StructuredOutputError } from "../models/structured.js";
+
+export interface Proposal {
+  steps: PlanStep[];
+  /** Empty when the plan is valid. */
+  issues: string[];
+  usage: RoleUsage | null;
+}
+
+/**
+ * Asks the model for a plan and validates it. A malformed answer is not an exception here but
+ * an issue like any other, so it goes back to the model as a repair request.
+ */
+export async function proposePlan(
+  model: BaseChatModel,
+  messages: BaseMessage[],
+  validation: ValidationContext & { allowEmpty?: boolean },
+): Promise<Proposal> {
+  let answer;
+  try {
+    answer = await invokeStructured(model, WirePlanSchema, messages, { name: "plan" });
+  } catch (err) {
+    if (err instanceof StructuredOutputError) return { steps: [], issues: [err.message], usage: null };
+    throw err;
+  }
+  const decoded = decodePlan(answer.value);
+  if (validation.allowEmpty && decoded.steps.length === 0)
+    return { steps: [], issues: [], usage: answer.usage };
+  const issues = [...decoded.errors, ...validatePlan(decoded.steps, validation).map((i) => i.message)];
+  return { steps: decoded.steps, issues, usage: answer.usage };
+}
+
+/** A pending record for each new step. */
+export function pendingRecords(
+  steps: readonly PlanStep[],
+): Record<string, Partial<StepRecord> & { id: string }> {
+  return Object.fromEntries(
+    steps.map((s) => [
+      s.id,
+      {
+        id: s.id,
+        status: "pending" as const,
+        output: undefined,
+        error: null,
+        attempts: 0,
+        startedAt: null,
+        finishedAt: null,
+        evaluation: null,
+      },
+    ]),
+  );
+}

@@ -1,0 +1,123 @@
+import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
+import { encodePlan, type PlanStep } from "../plan/schema.js";
+
+/** How steps, tools and references work: shared by the planner and the replanner. */
+export const PLAN_RULES = `Rules for a plan:
+- Each step calls exactly one tool from the list, with "args" as a JSON object encoded in a string that matches the tool's args schema.
+- Step ids are short and unique (step_1, step_2, ...).
+- "depends_on" lists every step whose output the step needs. Steps without a dependency between them run in parallel, so do not add dependencies that are not needed.
+- Insert an earlier step's output with {{step_id.output}}, or a field of it with {{step_id.output.path.to.field}} (array items by index: .results.0). A string that is only a reference keeps the value's type, so "{{step_1.output}}" can stand for a number. Only reference steps listed in depends_on (directly or through their dependencies).
+- Prefer tools that compute (calculator) over asking a model for arithmetic.
+- "expected_output" says what a correct result of the step looks like.`;
+
+export interface PlannerPromptInput {
+  goal: string;
+  tools: string;
+  maxSteps: number;
+  /** A refused earlier proposal and why, when this is a repair attempt. */
+  repair?: { steps: PlanStep[]; issues: string[] };
+}
+
+export function buildPlannerPrompt(input: PlannerPromptInput): BaseMessage[] {
+  const system = `You are the planner of a plan-and-execute agent. Break the goal into the smallest set of tool steps that achieves it (at most ${input.maxSteps} steps).
+
+Tools:
+${input.tools}
+
+${PLAN_RULES}`;
+  const parts = [`Goal: ${input.goal}`];
+  if (input.repair) {
+    parts.push(
+      `Your previous plan was refused:\n${JSON.stringify(encodePlan(input.repair.steps), null, 2)}`,
+      `Problems to fix:\n${input.repair.issues.map((i, n) => `${n + 1}. ${i}`).join("\n")}`,
+      "Write a corrected plan.",
+    );
+  }
+  return [new SystemMessage(system), new HumanMessage(parts.join("\n\n"))];
+}
+
+export interface ReplannerPromptInput {
+  goal: string;
+  tools: string;
+  maxSteps: number;
+  finished: { id: string; description: string; output: string }[];
+  failed: { id: string; tool: string; description: string; error: string }[];
+  unfinished: PlanStep[];
+  repair?: { steps: PlanStep[]; issues: string[] };
+}
+
+export function buildReplannerPrompt(input: ReplannerPromptInput): BaseMessage[] {
+  const system = `You are the replanner of a plan-and-execute agent. Some steps failed. Write ONLY the remaining steps needed to reach the goal (at most ${input.maxSteps}). Finished steps stay done: never repeat them and never reuse their ids or the ids of failed steps; depend on and reference finished steps by id where useful. Work around the failure (a different tool, different args, or an extra step that supplies what was missing). If the goal cannot be reached, return an empty list of steps.
+
+Tools:
+${input.tools}
+
+${PLAN_RULES}`;
+  const finished =
+    input.finished.map((f) => `- ${f.id} (${f.description}): ${f.output}`).join("\n") || "(none)";
+  const failed = input.failed
+    .map((f) => `- ${f.id} [${f.tool}] ${f.description}\n  error: ${f.error}`)
+    .join("\n");
+  const parts = [
+    `Goal: ${input.goal}`,
+    `Finished steps and their outputs:\n${finished}`,
+    `Failed steps:\n${failed}`,
+    `Steps that had not run yet (rewrite or drop them):\n${
+      input.unfinished.length ? JSON.stringify(encodePlan(input.unfinished).steps, null, 2) : "(none)"
+    }`,
+  ];
+  if (input.repair) {
+    parts.push(
+      `Your previous recovery plan was refused:\n${JSON.stringify(encodePlan(input.repair.steps), null, 2)}`,
+      `Problems to fix:\n${input.repair.issues.map((i, n) => `${n + 1}. ${i}`).join("\n")}`,
+    );
+  }
+  return [new SystemMessage(system), new HumanMessage(parts.join("\n\n"))];
+}
+
+export interface CriticPromptInput {
+  goal: string;
+  step: PlanStep;
+  output: string;
+}
+
+export function buildCriticPrompt(input: CriticPromptInput): BaseMessage[] {
+  return [
+    new SystemMessage(
+      "You check one step of a plan-and-execute agent. Decide whether the step's output satisfies its expected output. Be strict about facts and numbers, lenient about wording.",
+    ),
+    new HumanMessage(
+      `Goal: ${input.goal}\nStep ${input.step.id}: ${input.step.description}\nExpected output: ${input.step.expected_output}\nActual output: ${input.output}`,
+    ),
+  ];
+}
+
+export interface SynthesizerPromptInput {
+  goal: string;
+  results: { id: string; description: string; output: string }[];
+  failures: { id: string; description: string; error: string }[];
+  partial: boolean;
+}
+
+export function buildSynthesizerPrompt(input: SynthesizerPromptInput): BaseMessage[] {
+  const results =
+    input.results.map((r) => `[${r.id}] ${r.description}\n${r.output}`).join("\n\n") || "(none)";
+  const system = `You write the final answer of a plan-and-execute agent from the results of its steps. Use only those results. Cite the step each fact comes from in square brackets, e.g. [step_2].${
+    input.partial
+      ? " The run did NOT complete: say plainly that the answer is partial, name the steps that failed and why, and answer only what the results support."
+      : ""
+  }`;
+  const failures = input.failures.length
+    ? `\n\nFailed steps:\n${input.failures.map((f) => `[${f.id}] ${f.description}: ${f.error}`).join("\n")}`
+    : "";
+  return [
+    new SystemMessage(system),
+    new HumanMessage(`Goal: ${input.goal}\n\nStep results:\n${results}${failures}`),
+  ];
+}
+
+/** A step's output as prompt text, cut to a size a prompt can carry. */
+export function outputText(output: unknown, limit = 2_000): string {
+  const text = typeof output === "string" ? output : JSON.stringify(output);
+  return text.length > limit ? `${text.slice(0, limit)}… (${text.length - limit} more characters)` : text;
+}

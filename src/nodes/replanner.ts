@@ -1,0 +1,89 @@
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { resolveSettings } from "../graph/context.js";
+import { progressWriter } from "../graph/events.js";
+import type { PlanExecuteStateType, PlanExecuteUpdate, StepRecord } from "../graph/state.js";
+import type { NodeDeps } from "./deps.js";
+import { pendingRecords, proposePlan } from "./planning.js";
+import { buildReplannerPrompt, outputText } from "./prompts.js";
+
+/**
+ * The replanner node, reached when a step failed. It keeps every succeeded step, asks the model
+ * for the remaining steps only, and validates them against the finished outputs. Steps of the old
+ * plan that never ran are marked skipped; an empty recovery plan means "cannot recover".
+ */
+export function createReplannerNode(deps: NodeDeps) {
+  return async function replanner(
+    state: PlanExecuteStateType,
+    config: LangGraphRunnableConfig,
+  ): Promise<PlanExecuteUpdate> {
+    const settings = resolveSettings(config.context);
+    const emit = progressWriter(config.writer);
+    const record = (id: string) => state.steps[id];
+    const kept = state.plan.filter((s) => record(s.id)?.status === "succeeded");
+    const failed = state.plan.filter((s) => ["failed", "rejected"].includes(record(s.id)?.status ?? ""));
+    const unfinished = state.plan.filter((s) => (record(s.id)?.status ?? "pending") === "pending");
+    const finished = Object.fromEntries(kept.map((s) => [s.id, record(s.id)?.output]));
+    const repairing = state.validationErrors.length > 0;
+    const attempt = repairing ? state.planAttempts + 1 : 1;
+
+    const messages = buildReplannerPrompt({
+      goal: state.goal,
+      tools: deps.tools.describeForPrompt(),
+      maxSteps: settings.maxSteps,
+      finished: kept.map((s) => ({
+        id: s.id,
+        description: s.description,
+        output: outputText(finished[s.id]),
+      })),
+      failed: failed.map((s) => ({ ...s, error: record(s.id)?.error ?? record(s.id)?.status ?? "failed" })),
+      unfinished,
+      repair: repairing ? { steps: state.rejectedPlan, issues: state.validationErrors } : undefined,
+    });
+    const proposal = await proposePlan(deps.models("planner", settings), messages, {
+      tools: deps.tools,
+      maxSteps: settings.maxSteps,
+      finished,
+      reservedIds: Object.keys(state.steps).filter((id) => !Object.hasOwn(finished, id)),
+      allowEmpty: true,
+    });
+    const usage = proposal.usage ? { planner: proposal.usage } : {};
+    if (proposal.issues.length > 0) {
+      emit({ type: "plan_invalid", attempt, issues: proposal.issues, replan: true });
+      return {
+        rejectedPlan: proposal.steps,
+        validationErrors: proposal.issues,
+        planAttempts: attempt,
+        usage,
+      };
+    }
+    if (proposal.steps.length === 0) {
+      // The model says the goal cannot be reached: keep the failed plan so the answer names what failed.
+      return {
+        replans: state.replans + 1,
+        validationErrors: [],
+        rejectedPlan: [],
+        planAttempts: attempt,
+        usage,
+      };
+    }
+
+    const skipped: Record<string, Partial<StepRecord> & { id: string }> = Object.fromEntries(
+      unfinished.map((s) => [
+        s.id,
+        { id: s.id, status: "skipped" as const, error: "dropped by the replanner" },
+      ]),
+    );
+    const replan = state.replans + 1;
+    emit({ type: "replanned", replan, failed: failed.map((s) => s.id), steps: proposal.steps });
+    return {
+      plan: [...kept, ...proposal.steps],
+      steps: { ...skipped, ...pendingRecords(proposal.steps) },
+      replans: replan,
+      planVersion: state.planVersion + 1,
+      planAttempts: attempt,
+      rejectedPlan: [],
+      validationErrors: [],
+      usage,
+    };
+  };
+}

@@ -1,0 +1,52 @@
+import type { AIMessageChunk } from "@langchain/core/messages";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { resolveSettings } from "../graph/context.js";
+import { progressWriter } from "../graph/events.js";
+import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js";
+import { usageOf } from "../models/structured.js";
+import type { NodeDeps } from "./deps.js";
+import { buildSynthesizerPrompt, outputText } from "./prompts.js";
+
+/** Whether the run ends without every planned step having succeeded. */
+export function isPartial(state: Pick<PlanExecuteStateType, "plan" | "steps">): boolean {
+  return state.plan.some((s) => state.steps[s.id]?.status !== "succeeded");
+}
+
+/**
+ * The synthesizer node: streams the final answer from the step results, citing step ids. When
+ * the run is partial it is told so, and told which steps failed, so the answer stays honest.
+ */
+export function createSynthesizerNode(deps: NodeDeps) {
+  return async function synthesizer(
+    state: PlanExecuteStateType,
+    config: LangGraphRunnableConfig,
+  ): Promise<PlanExecuteUpdate> {
+    const settings = resolveSettings(config.context);
+    const emit = progressWriter(config.writer);
+    const partial = isPartial(state);
+    const succeeded = state.plan.filter((s) => state.steps[s.id]?.status === "succeeded");
+    const notDone = state.plan.filter((s) => state.steps[s.id]?.status !== "succeeded");
+    const messages = buildSynthesizerPrompt({
+      goal: state.goal,
+      results: succeeded.map((s) => ({
+        id: s.id,
+        description: s.description,
+        output: outputText(state.steps[s.id]?.output),
+      })),
+      failures: notDone.map((s) => ({
+        id: s.id,
+        description: s.description,
+        error: state.steps[s.id]?.error ?? `not run (${state.steps[s.id]?.status ?? "pending"})`,
+      })),
+      partial,
+    });
+    let answer = "";
+    let last: AIMessageChunk | undefined;
+    for await (const chunk of await deps.models("synthesizer", settings).stream(messages)) {
+      answer += chunk.text;
+      if (chunk.usage_metadata) last = chunk;
+    }
+    emit({ type: "final", answer, partial });
+    return { finalAnswer: answer, usage: { synthesizer: usageOf(last) } };
+  };
+}

@@ -1,0 +1,82 @@
+import { z } from "zod";
+
+/**
+ * One step as the model writes it. Every property is required and every object is closed so
+ * that OpenAI's strict structured-output mode accepts the schema; `args` travels as a JSON
+ * string because a free-form object cannot be expressed in strict mode. {@link decodePlan}
+ * turns it into a {@link PlanStep}.
+ */
+export const WirePlanStepSchema = z
+  .object({
+    id: z.string().describe("Unique step id such as step_1. Never reuse the id of a finished step."),
+    description: z.string().describe("What this step does and why, in one sentence."),
+    tool: z.string().describe("Name of the tool that runs this step (one of the listed tools)."),
+    args: z
+      .string()
+      .describe(
+        'The tool arguments as a JSON object encoded in a string, e.g. "{\\"query\\": \\"...\\"}". ' +
+          "Use {{step_id.output}} or {{step_id.output.path.to.field}} to insert an earlier step's output.",
+      ),
+    depends_on: z
+      .array(z.string())
+      .describe("Ids of the steps whose outputs this step needs. Empty when it needs none."),
+    expected_output: z.string().describe("What a correct output of this step looks like."),
+  })
+  .strict();
+
+export const WirePlanSchema = z
+  .object({
+    steps: z
+      .array(WirePlanStepSchema)
+      .describe("The steps, in any order; dependencies decide the order of execution."),
+  })
+  .strict()
+  .describe("A plan of tool calls that together achieve the goal.");
+
+export type WirePlanStep = z.infer<typeof WirePlanStepSchema>;
+export type WirePlan = z.infer<typeof WirePlanSchema>;
+
+/** A decoded plan step: `args` is a JSON object. */
+export interface PlanStep {
+  id: string;
+  description: string;
+  tool: string;
+  args: Record<string, unknown>;
+  depends_on: string[];
+  expected_output: string;
+}
+
+export interface DecodedPlan {
+  steps: PlanStep[];
+  /** Steps whose `args` were not a JSON object, one message each. */
+  errors: string[];
+}
+
+/** Parses every step's `args` JSON string; a step whose args do not decode is kept with `{}`. */
+export function decodePlan(plan: WirePlan): DecodedPlan {
+  const errors: string[] = [];
+  const steps = plan.steps.map((wire): PlanStep => {
+    const { value, error } = decodeArgs(wire.args);
+    if (error) errors.push(`${wire.id}: args are not a JSON object (${error})`);
+    return { ...wire, depends_on: [...new Set(wire.depends_on)], args: value };
+  });
+  return { steps, errors };
+}
+
+/** The inverse of {@link decodePlan}, used to show a plan to a model in the wire format. */
+export function encodePlan(steps: readonly PlanStep[]): WirePlan {
+  return { steps: steps.map((s) => ({ ...s, args: JSON.stringify(s.args) })) };
+}
+
+function decodeArgs(raw: string): { value: Record<string, unknown>; error?: string } {
+  const text = raw.trim() === "" ? "{}" : raw;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+      return { value: parsed as Record<string, unknown> };
+    }
+    return { value: {}, error: `got ${Array.isArray(parsed) ? "an array" : typeof parsed}` };
+  } catch (err) {
+    return { value: {}, error: (err as Error).message };
+  }
+}

@@ -1,0 +1,173 @@
+import type { z } from "zod";
+import { ancestors, findCycle } from "./dag.js";
+import type { PlanStep } from "./schema.js";
+import { findReferences, isWholeReference, lookupPath, TemplateError } from "./template.js";
+
+export type PlanIssueCode =
+  | "empty_plan"
+  | "too_many_steps"
+  | "duplicate_id"
+  | "id_clash"
+  | "unknown_tool"
+  | "invalid_args"
+  | "missing_dependency"
+  | "cycle"
+  | "bad_reference";
+
+export interface PlanIssue {
+  code: PlanIssueCode;
+  stepId?: string;
+  message: string;
+}
+
+/** What validation needs to know about tools: their names and argument schemas. */
+export interface ToolCatalog {
+  get(name: string): { schema: z.ZodType<unknown> } | undefined;
+  names(): string[];
+}
+
+export interface ValidationContext {
+  tools: ToolCatalog;
+  maxSteps: number;
+  /** Outputs of steps that already succeeded (for a replan): they may be depended on and referenced. */
+  finished?: Readonly<Record<string, unknown>>;
+  /** Ids already used by earlier steps (failed, skipped, …) that a new step must not take. */
+  reservedIds?: readonly string[];
+}
+
+/**
+ * Checks a plan before any step runs. Returns every problem found (empty when the plan is valid),
+ * each phrased so that it can be sent back to the planner as a repair request.
+ */
+export function validatePlan(steps: readonly PlanStep[], ctx: ValidationContext): PlanIssue[] {
+  if (steps.length === 0) return [{ code: "empty_plan", message: "The plan has no steps." }];
+  const finished = ctx.finished ?? {};
+  const issues: PlanIssue[] = [];
+  if (steps.length > ctx.maxSteps) {
+    issues.push({
+      code: "too_many_steps",
+      message: `The plan has ${steps.length} steps; at most ${ctx.maxSteps} are allowed. Merge or drop steps.`,
+    });
+  }
+  issues.push(...checkIds(steps, finished, new Set(ctx.reservedIds ?? [])));
+  for (const step of steps) {
+    issues.push(...checkTool(step, ctx.tools), ...checkDependencies(step, steps, finished));
+  }
+  const cycle = findCycle(steps);
+  if (cycle) {
+    issues.push({
+      code: "cycle",
+      stepId: cycle[0],
+      message: `Dependency cycle: ${cycle.join(" → ")}. A step cannot wait for itself.`,
+    });
+  }
+  for (const step of steps) issues.push(...checkReferences(step, steps, finished));
+  return issues;
+}
+
+function checkIds(
+  steps: readonly PlanStep[],
+  finished: Readonly<Record<string, unknown>>,
+  reserved: ReadonlySet<string>,
+): PlanIssue[] {
+  const issues: PlanIssue[] = [];
+  const seen = new Set<string>();
+  for (const { id } of steps) {
+    if (seen.has(id)) {
+      issues.push({ code: "duplicate_id", stepId: id, message: `Step id "${id}" is used more than once.` });
+    }
+    seen.add(id);
+    if (Object.hasOwn(finished, id) || reserved.has(id)) {
+      issues.push({
+        code: "id_clash",
+        stepId: id,
+        message: `Step id "${id}" belongs to an earlier step of this run; give the new step a new id.`,
+      });
+    }
+  }
+  return issues;
+}
+
+function checkTool(step: PlanStep, tools: ToolCatalog): PlanIssue[] {
+  const tool = tools.get(step.tool);
+  if (!tool) {
+    return [
+      {
+        code: "unknown_tool",
+        stepId: step.id,
+        message: `${step.id}: unknown tool "${step.tool}". Available tools: ${tools.names().join(", ")}.`,
+      },
+    ];
+  }
+  const result = tool.schema.safeParse(step.args);
+  if (result.success) return [];
+  // A whole-string reference stands in for a value of any type until run time.
+  const real = result.error.issues.filter((issue) => !standsInForReference(step.args, issue.path));
+  return real.map((issue) => ({
+    code: "invalid_args" as const,
+    stepId: step.id,
+    message: `${step.id}: args for "${step.tool}" are invalid at ${formatPath(issue.path)}: ${issue.message}`,
+  }));
+}
+
+function standsInForReference(args: unknown, path: readonly PropertyKey[]): boolean {
+  let current: unknown = args;
+  for (const key of path) {
+    if (isWholeReference(current)) return true;
+    if (current === null || typeof current !== "object") return false;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return isWholeReference(current);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? "(root)" : path.map(String).join(".");
+}
+
+function checkDependencies(
+  step: PlanStep,
+  steps: readonly PlanStep[],
+  finished: Readonly<Record<string, unknown>>,
+): PlanIssue[] {
+  const ids = new Set(steps.map((s) => s.id));
+  return step.depends_on
+    .filter((dep) => !ids.has(dep) && !Object.hasOwn(finished, dep))
+    .map((dep) => ({
+      code: "missing_dependency" as const,
+      stepId: step.id,
+      message: `${step.id} depends on "${dep}", which is neither a step of this plan nor a finished step.`,
+    }));
+}
+
+function checkReferences(
+  step: PlanStep,
+  steps: readonly PlanStep[],
+  finished: Readonly<Record<string, unknown>>,
+): PlanIssue[] {
+  const upstream = ancestors(steps, step.id);
+  const issues: PlanIssue[] = [];
+  for (const ref of findReferences(step.args)) {
+    if (Object.hasOwn(finished, ref.stepId) && !steps.some((s) => s.id === ref.stepId)) {
+      try {
+        lookupPath(finished[ref.stepId], ref.path, ref.raw);
+      } catch (err) {
+        if (!(err instanceof TemplateError)) throw err;
+        issues.push({ code: "bad_reference", stepId: step.id, message: `${step.id}: ${err.message}` });
+      }
+    } else if (ref.stepId === step.id || !upstream.has(ref.stepId)) {
+      issues.push({
+        code: "bad_reference",
+        stepId: step.id,
+        message:
+          `${step.id} references ${ref.raw}, but "${ref.stepId}" is not among its dependencies` +
+          ` (direct or transitive) nor a finished step. Add it to depends_on or remove the reference.`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** The issues as a numbered list, for the planner's repair prompt and for error messages. */
+export function formatIssues(issues: readonly PlanIssue[]): string {
+  return issues.map((issue, i) => `${i + 1}. ${issue.message}`).join("\n");
+}

@@ -1,0 +1,53 @@
+import type { PlanExecuteContext } from "../graph/context.js";
+import type { ModelRole } from "../models/roles.js";
+import type { ScriptedReply } from "../models/scripted.js";
+
+/**
+ * A bundled offline scenario: a goal and what each model role "says". The tools are real —
+ * search reads the bundled corpus, calculator computes — so every number in the answer comes
+ * from a tool; only the models' decisions are scripted.
+ */
+export interface Scenario {
+  name: string;
+  title: string;
+  goal: string;
+  script: Partial<Record<ModelRole, ScriptedReply[]>>;
+  /** Settings for this scenario's run. */
+  context?: PlanExecuteContext;
+}
+
+/** The wire format of a plan step, written as an object for readability. */
+export interface ScriptStep {
+  id: string;
+  description: string;
+  tool: string;
+  args: Record<string, unknown>;
+  depends_on?: string[];
+  expected_output: string;
+}
+
+/** A structured planner reply from readable steps (args encoded as the JSON string the schema wants). */
+export function planReply(steps: ScriptStep[]): ScriptedReply {
+  return {
+    structured: {
+      steps: steps.map((s) => ({ ...s, args: JSON.stringify(s.args), depends_on: s.depends_on ?? [] })),
+    },
+  };
+}
+
+/** Text of the last human message of a prompt: what a scripted reply computes its answer from. */
+export function lastHumanText(messages: { content: unknown; getType?: () => string }[]): string {
+  const human = [...messages].reverse().find((m) => m.getType?.() === "human") ?? messages.at(-1);
+  return typeof human?.content === "string" ? human.content : JSON.stringify(human?.content ?? "");
+}
+
+/** The output the synthesizer prompt shows for a step (the line after `[step_id] description`). */
+export function resultOf(prompt: string, stepId: string): string {
+  const match = prompt.match(new RegExp(`\\[${stepId}\\][^\\n]*\\n([^\\n]*)`));
+  return match?.[1]?.trim() ?? "(missing)";
+}
+
+export function money(value: string | number): string {
+  const n = typeof value === "number" ? value : Number(value);
+  return Number.isFinite(n) ? `$${n.toLocaleString("en-US", { maximumFractionDigits: 0 })}` : String(value);
+}

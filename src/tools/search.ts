@@ -1,0 +1,115 @@
+import { readFileSync } from "node:fs";
+import MiniSearch from "minisearch";
+import { z } from "zod";
+import type { PlanTool } from "./types.js";
+
+/** One document of a search corpus; `facts` holds the numbers its text states, by name. */
+export interface CorpusDoc {
+  id: string;
+  title: string;
+  text: string;
+  source: string;
+  facts: Record<string, number>;
+}
+
+export interface SearchResult {
+  id: string;
+  title: string;
+  text: string;
+  source: string;
+  /** BM25 relevance, rounded to 3 decimals. */
+  score: number;
+  facts: Record<string, number>;
+}
+
+export interface SearchOutput {
+  query: string;
+  results: SearchResult[];
+}
+
+const SearchArgs = z
+  .object({
+    query: z.string().min(1).max(500).describe("Keywords to search for, e.g. 'AMD revenue 2024'."),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(3)
+      .describe("How many results to return, best first (1-10)."),
+  })
+  .strict();
+
+type SearchArgs = z.output<typeof SearchArgs>;
+
+const STOPWORDS = new Set(
+  (
+    "a about an and are as at be by did do does for from had has have how in is it its many much of on or s " +
+    "than that the their there this to was were what when where which who with"
+  ).split(" "),
+);
+
+/** Words; digit groups are joined first, so that "150,000" and "150000" give the same term. */
+function tokenize(text: string): string[] {
+  return text.replace(/(?<=\d),(?=\d{3}(?!\d))/g, "").split(/[^\p{L}\p{N}.%]+/u);
+}
+
+/** Lower-cases and drops stopwords and the dots of sentence ends ("2024." → "2024", "60.92" stays). */
+function processTerm(term: string): string | null {
+  const t = term.toLowerCase().replace(/^\.+|\.+$/g, "");
+  return t === "" || STOPWORDS.has(t) ? null : t;
+}
+
+function buildIndex(docs: CorpusDoc[]): MiniSearch<CorpusDoc> {
+  const index = new MiniSearch<CorpusDoc>({
+    fields: ["title", "text"],
+    storeFields: ["title", "text", "source", "facts"],
+    tokenize,
+    processTerm,
+    searchOptions: { boost: { title: 2 }, fuzzy: 0.1, combineWith: "OR" },
+  });
+  index.addAll(docs);
+  return index;
+}
+
+function loadBundledCorpus(): CorpusDoc[] {
+  return JSON.parse(readFileSync(new URL("./corpus.json", import.meta.url), "utf8")) as CorpusDoc[];
+}
+
+function makeSearchTool(loadDocs: () => CorpusDoc[]): PlanTool<SearchArgs> {
+  let index: MiniSearch<CorpusDoc> | undefined;
+  return {
+    name: "search",
+    description:
+      "Full-text (BM25) search over a bundled corpus of short factual documents: company revenues, US federal, " +
+      "FICA and state income taxes on a salary, city populations, land areas, rents and sales taxes. Each result " +
+      "has id, title, text, source, score and `facts`, an object of named numbers (e.g. results.0.facts.population).",
+    schema: SearchArgs as unknown as z.ZodType<SearchArgs>,
+    risk: "LOW",
+    timeoutMs: 10_000,
+    isEmptyOutput: (output) => (output as SearchOutput).results.length === 0,
+    async run({ query, limit }): Promise<SearchOutput> {
+      index ??= buildIndex(loadDocs());
+      const hits = index.search(query).slice(0, limit);
+      return {
+        query,
+        results: hits.map((hit) => ({
+          id: String(hit.id),
+          title: hit.title as string,
+          text: hit.text as string,
+          source: hit.source as string,
+          score: Math.round(hit.score * 1000) / 1000,
+          facts: hit.facts as Record<string, number>,
+        })),
+      };
+    },
+  };
+}
+
+/** A search tool over `docs` instead of the bundled corpus (tests, custom deployments). */
+export function createSearchTool(docs: CorpusDoc[]): PlanTool<SearchArgs> {
+  return makeSearchTool(() => docs);
+}
+
+/** Search over the bundled corpus; the corpus is read and indexed on first use. */
+export const searchTool: PlanTool<SearchArgs> = makeSearchTool(loadBundledCorpus);

@@ -1,0 +1,55 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { z } from "zod";
+import type { PlanStep } from "../plan/schema.js";
+
+/** How much harm a tool can do. A tool with no declared tier is treated as HIGH. */
+export type RiskTier = "LOW" | "MEDIUM" | "HIGH";
+export const RISK_TIERS: readonly RiskTier[] = ["LOW", "MEDIUM", "HIGH"];
+
+/** What a tool sees of the run while it executes one step. */
+export interface ToolContext {
+  /** Aborted when the step times out or the run is cancelled. Long work must honour it. */
+  signal: AbortSignal;
+  /** Stable across retries and resumes: thread id + step id. Side-effecting tools dedupe on it. */
+  idempotencyKey: string;
+  step: PlanStep;
+  /** Outputs of the step's direct dependencies, in `depends_on` order. */
+  dependencies: { id: string; description: string; output: unknown }[];
+  /** The executor's chat model, for tools that are LLM steps. */
+  model: BaseChatModel;
+  goal: string;
+  /** Tools that call a model report each response here so the run can account for its tokens. */
+  reportUsage(usage: TokenUsage): void;
+}
+
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+}
+
+/** A tool the planner can put in a step. */
+export interface PlanTool<Args = Record<string, unknown>> {
+  name: string;
+  description: string;
+  /** Validates the resolved args; every field should carry `.describe()` for the planner prompt. */
+  schema: z.ZodType<Args>;
+  risk: RiskTier;
+  /** Overrides the run's per-step timeout for this tool. */
+  timeoutMs?: number;
+  /** True for tools whose work is done by a chat model (LLM steps); the `llm_steps` critic checks these. */
+  usesModel?: boolean;
+  /** Tool-specific emptiness (e.g. a search with no hits); an empty output fails the step. */
+  isEmptyOutput?(output: unknown): boolean;
+  run(args: Args, ctx: ToolContext): Promise<unknown>;
+}
+
+/** Thrown by a tool for a failure that may pass on a later attempt (rate limit, network blip). */
+export class TransientToolError extends Error {
+  override name = "TransientToolError";
+}
+
+/** Thrown by a tool when its input cannot work; retrying would not help. */
+export class ToolInputError extends Error {
+  override name = "ToolInputError";
+}

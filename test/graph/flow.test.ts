@@ -1,0 +1,268 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { ToolInputError } from "../../src/tools/types.js";
+import { eventsOf, plan, run, scriptedAgent } from "../helpers/agent.js";
+import { fakeTool } from "../helpers/tools.js";
+
+const lookup = () =>
+  fakeTool("lookup", z.object({ key: z.string() }).strict(), (a) => ({ key: a.key, value: a.key.length }));
+const add = () => fakeTool("add", z.object({ a: z.number(), b: z.number() }).strict(), (a) => a.a + a.b);
+const promptOf = (m: { calls: { messages: { content: unknown }[] }[] }, call: number) =>
+  m.calls[call]?.messages.map((x) => String(x.content)).join("\n") ?? "";
+
+describe("planning and validation", () => {
+  it("sends an invalid plan back to the planner with the problems listed, then runs the repaired plan", async () => {
+    const t = lookup();
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [
+          plan(
+            { id: "a", tool: "lookup", args: { key: "x" }, depends_on: ["nowhere"] },
+            { id: "b", tool: "shell" },
+          ),
+          plan({ id: "a", tool: "lookup", args: { key: "x" } }),
+        ],
+        synthesizer: ["fine"],
+      },
+      [t],
+    );
+    const { state, events } = await run(agent, { goal: "g" });
+    expect(state.finalAnswer).toBe("fine");
+    expect(t.calls).toHaveLength(1);
+    const repair = promptOf(models.planner, 1);
+    expect(repair).toContain('depends on "nowhere"');
+    expect(repair).toContain('unknown tool "shell"');
+    expect(eventsOf(events, "plan_invalid")).toHaveLength(1);
+    expect(state.planVersion).toBe(1);
+  });
+
+  it("gives up with a clear error in state after maxPlanAttempts, running nothing", async () => {
+    const t = lookup();
+    const bad = plan({ id: "a", tool: "lookup", args: { key: 1 } });
+    const { agent } = scriptedAgent({ planner: [bad, bad] }, [t]);
+    const { state } = await run(agent, { goal: "g" }, { context: { maxPlanAttempts: 2 } });
+    expect(t.calls).toHaveLength(0);
+    expect(state.error).toMatch(
+      /did not produce a valid plan in 2 attempts.*args for "lookup" are invalid at key/,
+    );
+    expect(state.finalAnswer).toBeNull();
+  });
+
+  it("treats a reply that is not a plan at all as a repairable problem", async () => {
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [{ structured: { steps: "none" } }, plan({ id: "a", tool: "lookup", args: { key: "k" } })],
+        synthesizer: ["ok"],
+      },
+      [lookup()],
+    );
+    const { state } = await run(agent, { goal: "g" });
+    expect(state.finalAnswer).toBe("ok");
+    expect(promptOf(models.planner, 1)).toContain("did not match the plan schema");
+  });
+
+  it("refuses a plan larger than maxSteps", async () => {
+    const steps = Array.from({ length: 4 }, (_, i) => ({ id: `s${i}`, tool: "lookup", args: { key: "k" } }));
+    const { agent } = scriptedAgent({ planner: [plan(...steps)] }, [lookup()]);
+    const { state } = await run(agent, { goal: "g" }, { context: { maxSteps: 3, maxPlanAttempts: 1 } });
+    expect(state.error).toMatch(/4 steps; at most 3/);
+  });
+});
+
+describe("references between steps", () => {
+  it("passes a typed output into a dependent step's args", async () => {
+    const a = add();
+    const { agent } = scriptedAgent(
+      {
+        planner: [
+          plan(
+            { id: "step_1", tool: "add", args: { a: 1, b: 2 } },
+            { id: "step_10", tool: "add", args: { a: 10, b: 0 } },
+            {
+              id: "sum",
+              tool: "add",
+              args: { a: "{{step_1.output}}", b: "{{step_10.output}}" },
+              depends_on: ["step_1", "step_10"],
+            },
+          ),
+        ],
+        synthesizer: ["13"],
+      },
+      [a],
+    );
+    const { state } = await run(agent, { goal: "g" });
+    expect(state.steps.sum?.output).toBe(13);
+    expect(a.calls).toContainEqual({ a: 3, b: 10 });
+  });
+});
+
+describe("failure, replanning and recovery", () => {
+  it("sends a failed step to the replanner, keeps what succeeded, and recovers", async () => {
+    const t = lookup();
+    const fails = fakeTool("fragile", z.object({}).strict(), () => {
+      throw new ToolInputError("no such thing");
+    });
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [
+          plan(
+            { id: "s1", tool: "lookup", args: { key: "abc" } },
+            { id: "s2", tool: "fragile", depends_on: ["s1"] },
+            { id: "s3", tool: "add", args: { a: 1, b: "{{s2.output}}" }, depends_on: ["s2"] },
+          ),
+          plan({ id: "s4", tool: "add", args: { a: "{{s1.output.value}}", b: 100 }, depends_on: ["s1"] }),
+        ],
+        synthesizer: ["recovered: 103 [s4]"],
+      },
+      [t, fails, add()],
+    );
+    const { state, events } = await run(agent, { goal: "g" });
+    expect(state.finalAnswer).toBe("recovered: 103 [s4]");
+    expect(t.calls).toHaveLength(1); // s1 was not run again
+    expect(state.replans).toBe(1);
+    expect(state.plan.map((s) => s.id)).toEqual(["s1", "s4"]);
+    expect(state.steps.s2).toMatchObject({ status: "failed" });
+    expect(state.steps.s3).toMatchObject({ status: "skipped" });
+    expect(state.steps.s4).toMatchObject({ status: "succeeded", output: 103 });
+    const replanPrompt = promptOf(models.planner, 1);
+    expect(replanPrompt).toContain("no such thing");
+    expect(replanPrompt).toMatch(/s1 \(step s1\): \{"key":"abc","value":3\}/);
+    expect(eventsOf(events, "replanned")[0]).toMatchObject({ replan: 1, failed: ["s2"] });
+    expect(promptOf(models.synthesizer, 0)).not.toContain("did NOT complete");
+  });
+
+  it("refuses a recovery plan that reuses a finished or failed id, then accepts a repaired one", async () => {
+    const boom = fakeTool("boom", z.object({}).strict(), () => {
+      throw new ToolInputError("boom");
+    });
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [
+          plan({ id: "s1", tool: "lookup", args: { key: "k" } }, { id: "s2", tool: "boom" }),
+          plan(
+            { id: "s1", tool: "lookup", args: { key: "again" } },
+            { id: "s2", tool: "lookup", args: { key: "z" } },
+          ),
+          plan({ id: "s3", tool: "lookup", args: { key: "z" } }),
+        ],
+        synthesizer: ["ok"],
+      },
+      [lookup(), boom],
+    );
+    const { state } = await run(agent, { goal: "g" });
+    expect(state.finalAnswer).toBe("ok");
+    const refusal = promptOf(models.planner, 2);
+    expect(refusal).toContain('"s1" belongs to an earlier step');
+    expect(refusal).toContain('"s2" belongs to an earlier step');
+    expect(state.steps.s3?.status).toBe("succeeded");
+  });
+
+  it("ends in an honest partial answer once maxReplans is used up", async () => {
+    const boom = fakeTool("boom", z.object({}).strict(), () => {
+      throw new ToolInputError("still broken");
+    });
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [
+          plan({ id: "ok1", tool: "lookup", args: { key: "k" } }, { id: "b1", tool: "boom" }),
+          plan({ id: "b2", tool: "boom" }),
+        ],
+        synthesizer: ["partial answer"],
+      },
+      [lookup(), boom],
+    );
+    const { state } = await run(agent, { goal: "g" }, { context: { maxReplans: 1 } });
+    expect(boom.calls).toHaveLength(2);
+    expect(state.replans).toBe(1);
+    expect(state.finalAnswer).toBe("partial answer");
+    const prompt = promptOf(models.synthesizer, 0);
+    expect(prompt).toContain("did NOT complete");
+    expect(prompt).toMatch(/\[b2\].*still broken/);
+    expect(prompt).toContain("[ok1]");
+  });
+
+  it("answers partially when the replanner returns no steps", async () => {
+    const boom = fakeTool("boom", z.object({}).strict(), () => {
+      throw new ToolInputError("nope");
+    });
+    const { agent, models } = scriptedAgent(
+      { planner: [plan({ id: "b", tool: "boom" }), { structured: { steps: [] } }], synthesizer: ["cannot"] },
+      [boom],
+    );
+    const { state } = await run(agent, { goal: "g" });
+    expect(state.finalAnswer).toBe("cannot");
+    expect(promptOf(models.synthesizer, 0)).toContain("did NOT complete");
+  });
+});
+
+describe("evaluator critic", () => {
+  it("lets the critic fail a step against its expected output, which triggers a replan", async () => {
+    const t = lookup();
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [
+          plan({ id: "a", tool: "lookup", args: { key: "x" } }),
+          plan({ id: "b", tool: "lookup", args: { key: "better" } }),
+        ],
+        evaluator: [
+          { structured: { pass: false, reason: "not what was asked" } },
+          { structured: { pass: true, reason: "good" } },
+        ],
+        synthesizer: ["done"],
+      },
+      [t],
+    );
+    const { state, events } = await run(agent, { goal: "g" }, { context: { critic: "all" } });
+    expect(state.steps.a).toMatchObject({
+      status: "failed",
+      error: "rejected by the critic: not what was asked",
+    });
+    expect(state.steps.b?.evaluation).toEqual({ ok: true, reason: "good", by: "critic" });
+    expect(models.evaluator.callCount).toBe(2);
+    expect(promptOf(models.evaluator, 0)).toContain("Expected output: something");
+    expect(eventsOf(events, "step_evaluated").map((e) => [e.stepId, e.ok, e.by])).toEqual([
+      ["a", false, "critic"],
+      ["b", true, "critic"],
+    ]);
+  });
+
+  it("holds back a dependent until the critic has passed its dependency", async () => {
+    const order: string[] = [];
+    const t = fakeTool("mark", z.object({ id: z.string() }).strict(), (a) => {
+      order.push(`run ${a.id}`);
+      return a.id;
+    });
+    const { agent } = scriptedAgent(
+      {
+        planner: [
+          plan(
+            { id: "a", tool: "mark", args: { id: "a" } },
+            { id: "b", tool: "mark", args: { id: "b" }, depends_on: ["a"] },
+          ),
+        ],
+        evaluator: [
+          () => {
+            order.push("critic");
+            return { structured: { pass: true, reason: "ok" } };
+          },
+          { structured: { pass: true, reason: "ok" } },
+        ],
+        synthesizer: ["done"],
+      },
+      [t],
+    );
+    await run(agent, { goal: "g" }, { context: { critic: "all" } });
+    expect(order).toEqual(["run a", "critic", "run b"]);
+  });
+
+  it("records usage per role", async () => {
+    const { agent } = scriptedAgent(
+      { planner: [plan({ id: "a", tool: "lookup", args: { key: "x" } })], synthesizer: ["done"] },
+      [lookup()],
+    );
+    const { state } = await run(agent, { goal: "g" });
+    expect(state.usage.planner?.calls).toBe(1);
+    expect(state.usage.planner?.total_tokens).toBeGreaterThan(0);
+    expect(state.usage.synthesizer?.calls).toBe(1);
+  });
+});

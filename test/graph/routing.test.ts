@@ -1,0 +1,77 @@
+import { END } from "@langchain/langgraph";
+import { describe, expect, it } from "vitest";
+import { routeAfterEvaluation, routeAfterPlanner, routeAfterReplan } from "../../src/graph/routing.js";
+import type { StepRecord, StepStatus } from "../../src/graph/state.js";
+
+const step = (id: string) => ({
+  id,
+  description: id,
+  tool: "t",
+  args: {},
+  depends_on: [],
+  expected_output: "",
+});
+
+function state(
+  statuses: Record<string, StepStatus>,
+  extra: Partial<Parameters<typeof routeAfterPlanner>[0]> = {},
+) {
+  const steps: Record<string, StepRecord> = {};
+  for (const [id, status] of Object.entries(statuses)) {
+    steps[id] = { id, status, error: null, attempts: 0, startedAt: null, finishedAt: null, evaluation: null };
+  }
+  return {
+    plan: Object.keys(statuses).map(step),
+    steps,
+    error: null,
+    validationErrors: [],
+    planAttempts: 1,
+    replans: 0,
+    ...extra,
+  };
+}
+
+describe("routeAfterPlanner", () => {
+  it("executes a valid plan", () => expect(routeAfterPlanner(state({ a: "pending" }))).toBe("executor"));
+  it("sends an invalid plan back", () =>
+    expect(routeAfterPlanner(state({}, { validationErrors: ["bad"] }))).toBe("planner"));
+  it("ends the run when the planner gave up", () =>
+    expect(routeAfterPlanner(state({}, { validationErrors: ["bad"], error: "gave up" }))).toBe(END));
+});
+
+describe("routeAfterEvaluation", () => {
+  const settings = { maxReplans: 2 };
+  it("sends a failed step to the replanner", () =>
+    expect(routeAfterEvaluation(state({ a: "succeeded", b: "failed", c: "pending" }), settings)).toBe(
+      "replanner",
+    ));
+  it("treats a rejected step like a failed one", () =>
+    expect(routeAfterEvaluation(state({ a: "rejected" }), settings)).toBe("replanner"));
+  it("answers with what there is once the replans are used up", () =>
+    expect(routeAfterEvaluation(state({ a: "failed" }, { replans: 2 }), settings)).toBe("synthesizer"));
+  it("goes on executing while steps are pending", () =>
+    expect(routeAfterEvaluation(state({ a: "succeeded", b: "pending" }), settings)).toBe("executor"));
+  it("synthesizes when every step succeeded", () =>
+    expect(routeAfterEvaluation(state({ a: "succeeded", b: "succeeded" }), settings)).toBe("synthesizer"));
+  it("ignores failed records that are no longer in the plan", () => {
+    const s = state({ b: "succeeded" });
+    s.steps.old = { ...(s.steps.b as StepRecord), id: "old", status: "failed" };
+    expect(routeAfterEvaluation(s, settings)).toBe("synthesizer");
+  });
+});
+
+describe("routeAfterReplan", () => {
+  const settings = { maxPlanAttempts: 3 };
+  it("runs the recovery plan", () =>
+    expect(routeAfterReplan(state({ a: "succeeded", n: "pending" }), settings)).toBe("executor"));
+  it("repairs an invalid recovery plan while attempts are left", () =>
+    expect(
+      routeAfterReplan(state({ a: "failed" }, { validationErrors: ["x"], planAttempts: 2 }), settings),
+    ).toBe("replanner"));
+  it("answers partially when the recovery plan stays invalid", () =>
+    expect(
+      routeAfterReplan(state({ a: "failed" }, { validationErrors: ["x"], planAttempts: 3 }), settings),
+    ).toBe("synthesizer"));
+  it("answers partially when the replanner gave up (failed step still in the plan)", () =>
+    expect(routeAfterReplan(state({ a: "failed", b: "pending" }), settings)).toBe("synthesizer"));
+});
