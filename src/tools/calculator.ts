@@ -38,6 +38,7 @@ const DISABLED = [
   "symbolicEqual",
   "leafCount",
   "reviver",
+  // Would change the shared instance's settings (number type, precision) for later calls.
   "config",
 ] as const;
 
@@ -50,7 +51,13 @@ function createSafeEvaluate(): Evaluate {
   const refuse = (name: string) => () => {
     throw new Error(`Function ${name} is disabled`);
   };
-  math.import(Object.fromEntries(DISABLED.map((name) => [name, refuse(name)])), { override: true });
+  const stubs: Record<string, () => never> = Object.fromEntries(DISABLED.map((name) => [name, refuse(name)]));
+  // mathjs creates functions lazily and hands each one `math.config` to read its settings
+  // (relTol, number type, ...) from, via getters on that function. The stub gets a snapshot of
+  // them (safe: nothing can change them once config is disabled), or functions first used
+  // after this point would run with undefined settings (compare(1, 1 + 1e-10) would answer 0).
+  stubs.config = Object.assign(refuse("config"), math.config);
+  math.import(stubs, { override: true });
   return evaluate;
 }
 
@@ -99,7 +106,7 @@ export const calculatorTool: PlanTool<CalculatorArgs> = {
     "Evaluate a math expression with mathjs (operators + - * / ^ %, parentheses, functions such as sqrt, abs, " +
     "round(x, n), min, max, log, and unit conversions like '5 km to mile'). Returns a number (a string for units, " +
     "an array for matrices). Use it for every calculation; pass numbers, not names.",
-  schema: CalculatorArgs as unknown as z.ZodType<CalculatorArgs>,
+  schema: CalculatorArgs,
   risk: "LOW",
   timeoutMs: 5_000,
   async run({ expression }) {

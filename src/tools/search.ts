@@ -51,7 +51,7 @@ const STOPWORDS = new Set(
 
 /** Words; digit groups are joined first, so that "150,000" and "150000" give the same term. */
 function tokenize(text: string): string[] {
-  return text.replace(/(?<=\d),(?=\d{3}(?!\d))/g, "").split(/[^\p{L}\p{N}.%]+/u);
+  return text.replace(/(?<=\d),(?=\d{3}(?!\d))/g, "").split(/[^\p{L}\p{N}.]+/u);
 }
 
 /** Lower-cases and drops stopwords and the dots of sentence ends ("2024." → "2024", "60.92" stays). */
@@ -60,16 +60,26 @@ function processTerm(term: string): string | null {
   return t === "" || STOPWORDS.has(t) ? null : t;
 }
 
-function buildIndex(docs: CorpusDoc[]): MiniSearch<CorpusDoc> {
-  const index = new MiniSearch<CorpusDoc>({
+interface Index {
+  search: MiniSearch<CorpusDoc>;
+  /** Results are returned from here rather than from MiniSearch's stored fields, which are untyped. */
+  byId: Map<string, CorpusDoc>;
+}
+
+function buildIndex(docs: CorpusDoc[]): Index {
+  const search = new MiniSearch<CorpusDoc>({
     fields: ["title", "text"],
-    storeFields: ["title", "text", "source", "facts"],
     tokenize,
     processTerm,
     searchOptions: { boost: { title: 2 }, fuzzy: 0.1, combineWith: "OR" },
   });
-  index.addAll(docs);
-  return index;
+  search.addAll(docs);
+  return { search, byId: new Map(docs.map((doc) => [doc.id, doc])) };
+}
+
+function toResult(doc: CorpusDoc, score: number): SearchResult {
+  const { id, title, text, source, facts } = doc;
+  return { id, title, text, source, score: Math.round(score * 1000) / 1000, facts };
 }
 
 function loadBundledCorpus(): CorpusDoc[] {
@@ -77,31 +87,28 @@ function loadBundledCorpus(): CorpusDoc[] {
 }
 
 function makeSearchTool(loadDocs: () => CorpusDoc[]): PlanTool<SearchArgs> {
-  let index: MiniSearch<CorpusDoc> | undefined;
+  let index: Index | undefined;
   return {
     name: "search",
     description:
       "Full-text (BM25) search over a bundled corpus of short factual documents: company revenues, US federal, " +
       "FICA and state income taxes on a salary, city populations, land areas, rents and sales taxes. Each result " +
       "has id, title, text, source, score and `facts`, an object of named numbers (e.g. results.0.facts.population).",
-    schema: SearchArgs as unknown as z.ZodType<SearchArgs>,
+    schema: SearchArgs,
     risk: "LOW",
     timeoutMs: 10_000,
     isEmptyOutput: (output) => (output as SearchOutput).results.length === 0,
     async run({ query, limit }): Promise<SearchOutput> {
       index ??= buildIndex(loadDocs());
-      const hits = index.search(query).slice(0, limit);
-      return {
-        query,
-        results: hits.map((hit) => ({
-          id: String(hit.id),
-          title: hit.title as string,
-          text: hit.text as string,
-          source: hit.source as string,
-          score: Math.round(hit.score * 1000) / 1000,
-          facts: hit.facts as Record<string, number>,
-        })),
-      };
+      const { search, byId } = index;
+      const results = search
+        .search(query)
+        .slice(0, limit)
+        .flatMap((hit) => {
+          const doc = byId.get(String(hit.id));
+          return doc ? [toResult(doc, hit.score)] : [];
+        });
+      return { query, results };
     },
   };
 }

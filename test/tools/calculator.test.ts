@@ -108,6 +108,18 @@ describe("calculatorTool", () => {
     await expect(calc(expression)).rejects.toBeInstanceOf(ToolInputError);
   });
 
+  it("refuses config() so no call can change the settings of later calls", async () => {
+    await expect(calc('config({number: "BigNumber"})')).rejects.toBeInstanceOf(ToolInputError);
+    await expect(calc("0.1 + 0.2")).resolves.toBe(0.1 + 0.2);
+  });
+
+  it("keeps mathjs's default tolerances in functions first used after the lock-down", async () => {
+    // compare/smaller read config.relTol (1e-12); a stubbed-out config would make them use 1e-9.
+    await expect(calc("compare(1, 1 + 1e-10)")).resolves.toBe(-1);
+    await expect(calc("smaller(1, 1 + 1e-10)")).resolves.toBe(true);
+    await expect(calc("1 == 1 + 1e-10")).resolves.toBe(false);
+  });
+
   it("still evaluates after refusing an injection attempt", async () => {
     await calc("import({}, {})").catch(() => undefined);
     await expect(calc("1 + 1")).resolves.toBe(2);

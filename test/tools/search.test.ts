@@ -66,6 +66,11 @@ describe("searchTool over the bundled corpus", () => {
     expect(out.results[0]?.id).toBe("austin-population");
   });
 
+  it("matches a percentage by its number", async () => {
+    const out = await search("6.25");
+    expect(out.results[0]?.id).toBe("tx-sales-tax");
+  });
+
   it("returns no results, without throwing, when nothing matches; the output counts as empty", async () => {
     const out = await search("zzqqxx");
     expect(out).toEqual({ query: "zzqqxx", results: [] });
