@@ -20,7 +20,11 @@ export type StepOutcome =
       startedAt: number;
       finishedAt: number;
       usage: RoleUsage | null;
+      /** The resolved args the tool got (null when they could not be resolved). */
+      args: Record<string, unknown> | null;
     }
+  /** A step whose tier needs a person's approval: nothing ran; the resolved args wait to be shown. */
+  | { status: "awaiting_approval"; id: string; args: Record<string, unknown> }
   /** A dependency did not succeed in this pass: the step stays pending, nothing ran. */
   | { status: "blocked"; id: string; reason: string };
 
@@ -42,9 +46,12 @@ export async function runStep(
   dependencies: { id: string; description: string; output: unknown }[],
   outputs: Readonly<Record<string, unknown>>,
   opts: StepRunOptions,
+  /** Args a person approved or edited: used as they are instead of resolving the plan's args again. */
+  approvedArgs?: Record<string, unknown>,
 ): Promise<StepOutcome> {
   const startedAt = Date.now();
   const usage: RoleUsage = { input_tokens: 0, output_tokens: 0, total_tokens: 0, calls: 0 };
+  let args: Record<string, unknown> | null = null;
   const finish = (
     status: "succeeded" | "failed",
     output: unknown,
@@ -65,14 +72,14 @@ export async function runStep(
       startedAt,
       finishedAt,
       usage: usage.calls ? usage : null,
+      args,
     };
   };
 
   const tool = opts.tools.get(step.tool);
   if (!tool) return finish("failed", null, `unknown tool "${step.tool}"`, 0);
-  let args: unknown;
   try {
-    args = prepareArgs(step, tool, outputs);
+    args = prepareArgs(step, tool, outputs, approvedArgs);
   } catch (err) {
     return finish("failed", null, (err as Error).message, 0);
   }
@@ -112,17 +119,22 @@ export async function runStep(
   }
 }
 
-/** Resolves `{{…}}` references and checks the result against the tool's schema. */
-function prepareArgs(step: PlanStep, tool: PlanTool, outputs: Readonly<Record<string, unknown>>): unknown {
+/** Resolves `{{…}}` references (unless `given`) and checks the result against the tool's schema. */
+export function prepareArgs(
+  step: PlanStep,
+  tool: PlanTool,
+  outputs: Readonly<Record<string, unknown>>,
+  given?: Record<string, unknown>,
+): Record<string, unknown> {
   let resolved: Record<string, unknown>;
   try {
-    resolved = resolveReferences(step.args, outputs);
+    resolved = given ?? resolveReferences(step.args, outputs);
   } catch (err) {
     if (err instanceof TemplateError) throw new ToolInputError(`cannot resolve args: ${err.message}`);
     throw err;
   }
   const parsed = tool.schema.safeParse(resolved);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return parsed.data as Record<string, unknown>;
   const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
   throw new ToolInputError(`args for ${tool.name} are invalid after resolving references: ${problems}`);
 }

@@ -1,13 +1,35 @@
 import { END, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { createApproveStepsNode } from "../nodes/approve-steps.js";
+import { budgetGate } from "../nodes/budget-gate.js";
 import type { NodeDeps } from "../nodes/deps.js";
 import { createEvaluatorNode } from "../nodes/evaluator.js";
 import { createExecutorNode } from "../nodes/executor.js";
 import { createPlannerNode } from "../nodes/planner.js";
 import { createReplannerNode } from "../nodes/replanner.js";
+import { createReviewPlanNode } from "../nodes/review-plan.js";
 import { createSynthesizerNode } from "../nodes/synthesizer.js";
-import { PlanExecuteContextSchema, resolveSettings } from "./context.js";
-import { routeAfterEvaluation, routeAfterPlanner, routeAfterReplan } from "./routing.js";
-import { PlanExecuteInput, PlanExecuteState, type PlanExecuteStateType } from "./state.js";
+import { PlanExecuteContextSchema, runSettings } from "./context.js";
+import { routeAfterEvaluation, routeAfterPlanner, routeAfterReplan, routeAfterReview } from "./routing.js";
+import {
+  PlanExecuteInput,
+  PlanExecuteState,
+  type PlanExecuteStateType,
+  type PlanExecuteUpdate,
+} from "./state.js";
+
+type Node = (
+  state: PlanExecuteStateType,
+  config: LangGraphRunnableConfig,
+) => PlanExecuteUpdate | Promise<PlanExecuteUpdate>;
+
+/** Adds the node's own running time to `activeMs` (the wall-time budget excludes waiting for people). */
+function timed(node: Node): Node {
+  return async (state, config) => {
+    const started = Date.now();
+    const update = await node(state, config);
+    return { ...update, activeMs: Date.now() - started };
+  };
+}
 
 /**
  * The uncompiled plan-and-execute graph. Compile it with your own checkpointer, or use
@@ -17,35 +39,57 @@ import { PlanExecuteInput, PlanExecuteState, type PlanExecuteStateType } from ".
  * const graph = buildPlanExecuteGraph({ models, tools }).compile({ checkpointer: new MemorySaver() });
  */
 export function buildPlanExecuteGraph(deps: NodeDeps) {
-  const settingsOf = (config: LangGraphRunnableConfig) => resolveSettings(config.context);
-  return new StateGraph({
-    state: PlanExecuteState,
-    input: PlanExecuteInput,
-    context: PlanExecuteContextSchema,
-  })
-    .addNode("planner", createPlannerNode(deps))
-    .addNode("executor", createExecutorNode(deps))
-    .addNode("evaluator", createEvaluatorNode(deps))
-    .addNode("replanner", createReplannerNode(deps))
-    .addNode("synthesizer", createSynthesizerNode(deps))
-    .addEdge(START, "planner")
-    .addConditionalEdges("planner", (state: PlanExecuteStateType) => routeAfterPlanner(state), [
-      "planner",
-      "executor",
-      END,
-    ])
-    .addEdge("executor", "evaluator")
-    .addConditionalEdges(
-      "evaluator",
-      (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
-        routeAfterEvaluation(state, settingsOf(config)),
-      ["executor", "replanner", "synthesizer"],
-    )
-    .addConditionalEdges(
-      "replanner",
-      (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
-        routeAfterReplan(state, settingsOf(config)),
-      ["replanner", "executor", "synthesizer"],
-    )
-    .addEdge("synthesizer", END);
+  const settingsOf = (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+    runSettings(state, config.context);
+  return (
+    new StateGraph({ state: PlanExecuteState, input: PlanExecuteInput, context: PlanExecuteContextSchema })
+      .addNode("planner", timed(createPlannerNode(deps)))
+      .addNode("review_plan", createReviewPlanNode(deps))
+      .addNode("executor", timed(createExecutorNode(deps)))
+      .addNode("approve_steps", createApproveStepsNode(deps))
+      .addNode("evaluator", timed(createEvaluatorNode(deps)))
+      .addNode("replanner", timed(createReplannerNode(deps)))
+      .addNode("budget", budgetGate)
+      .addNode("synthesizer", timed(createSynthesizerNode(deps)))
+      .addEdge(START, "planner")
+      .addConditionalEdges(
+        "planner",
+        (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+          routeAfterPlanner(state, settingsOf(state, config), deps.tools),
+        ["planner", "review_plan", "executor", "budget", END],
+      )
+      .addConditionalEdges(
+        "review_plan",
+        (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+          routeAfterReview(state, settingsOf(state, config)),
+        ["planner", "executor", "budget"],
+      )
+      .addEdge("executor", "evaluator")
+      // After the evaluator, a step approval or a budget stop, the same question: what is next?
+      .addConditionalEdges(
+        "evaluator",
+        (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+          routeAfterEvaluation(state, settingsOf(state, config)),
+        ["executor", "approve_steps", "replanner", "budget", "synthesizer"],
+      )
+      .addConditionalEdges(
+        "approve_steps",
+        (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+          routeAfterEvaluation(state, settingsOf(state, config)),
+        ["executor", "approve_steps", "replanner", "budget", "synthesizer"],
+      )
+      .addConditionalEdges(
+        "budget",
+        (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+          routeAfterEvaluation(state, settingsOf(state, config)),
+        ["executor", "approve_steps", "replanner", "budget", "synthesizer"],
+      )
+      .addConditionalEdges(
+        "replanner",
+        (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+          routeAfterReplan(state, settingsOf(state, config)),
+        ["replanner", "executor", "budget", "synthesizer"],
+      )
+      .addEdge("synthesizer", END)
+  );
 }

@@ -37,10 +37,63 @@ export const PlanExecuteContextSchema = z.object({
     .enum(["off", "llm_steps", "all"])
     .default("off")
     .describe("Which finished steps the LLM critic checks against their expected_output."),
+  approvePlan: z
+    .enum(["never", "always", "risky"])
+    .default("never")
+    .describe("Stop for a person to approve the plan: never, always, or when it has MEDIUM or HIGH steps."),
+  autoApprove: z
+    .enum(["LOW", "MEDIUM", "HIGH"])
+    .default("MEDIUM")
+    .describe("Highest risk tier that runs without a person's approval (HIGH: nothing waits)."),
+  maxTokens: z
+    .number()
+    .int()
+    .positive()
+    .nullable()
+    .default(null)
+    .describe("Budget: total tokens of all models."),
+  maxCostUsd: z.number().positive().nullable().default(null).describe("Budget: estimated model cost in USD."),
+  maxStepsExecuted: z
+    .number()
+    .int()
+    .positive()
+    .nullable()
+    .default(null)
+    .describe("Budget: steps run in total."),
+  maxWallMs: z
+    .number()
+    .int()
+    .positive()
+    .nullable()
+    .default(null)
+    .describe("Budget: time spent working, in ms (time waiting for a person does not count)."),
+  prices: z
+    .record(z.string(), z.object({ inputPerMTok: z.number().min(0), outputPerMTok: z.number().min(0) }))
+    .default(() => ({}))
+    .describe("USD per million tokens by model name; adds to or overrides the built-in price list."),
 });
+
+export const BUDGET_KEYS = ["maxTokens", "maxCostUsd", "maxStepsExecuted", "maxWallMs"] as const;
+export type BudgetKey = (typeof BUDGET_KEYS)[number];
 
 export type PlanExecuteContext = z.input<typeof PlanExecuteContextSchema>;
 export type Settings = z.output<typeof PlanExecuteContextSchema>;
+
+/**
+ * The settings of a run: those it started with (kept in state, so a resume in another process
+ * needs none), overridden by the context of this invocation, then by budget limits a person
+ * raised at a budget stop.
+ */
+export function runSettings(
+  state: { runSettings?: Record<string, unknown> | null; budgetRaises?: Partial<Record<BudgetKey, number>> },
+  context: unknown,
+): Settings {
+  const merged = {
+    ...(state.runSettings ?? {}),
+    ...((context as Record<string, unknown> | undefined) ?? {}),
+  };
+  return { ...resolveSettings(merged), ...(state.budgetRaises ?? {}) };
+}
 
 /** Fills defaults; throws a readable error for an invalid setting. */
 export function resolveSettings(context: unknown): Settings {

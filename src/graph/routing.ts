@@ -1,11 +1,20 @@
 import { END } from "@langchain/langgraph";
+import { exceededBudgets } from "../execution/budget.js";
+import type { ToolRegistry } from "../tools/registry.js";
 import type { Settings } from "./context.js";
 import type { PlanExecuteStateType, StepStatus } from "./state.js";
+import { needsPlanReview } from "../nodes/review-plan.js";
 
 type RoutingState = Pick<
   PlanExecuteStateType,
   "plan" | "steps" | "error" | "validationErrors" | "planAttempts" | "replans"
->;
+> &
+  Partial<
+    Pick<
+      PlanExecuteStateType,
+      "usage" | "activeMs" | "finishRequested" | "planReview" | "planVersion" | "planFeedback"
+    >
+  >;
 
 function statusOf(state: RoutingState, id: string): StepStatus {
   return state.steps[id]?.status ?? "pending";
@@ -20,31 +29,83 @@ function hasPendingSteps(state: RoutingState): boolean {
   return state.plan.some((s) => statusOf(state, s.id) === "pending");
 }
 
-/** After planning: repair an invalid plan, give up, or execute. */
-export function routeAfterPlanner(state: RoutingState): "planner" | "executor" | typeof END {
-  if (state.error !== null) return END;
-  if (state.validationErrors.length > 0) return "planner";
-  return "executor";
+function hasWaitingApprovals(state: RoutingState): boolean {
+  return state.plan.some(
+    (s) => statusOf(state, s.id) === "pending" && state.steps[s.id]?.approval?.status === "waiting",
+  );
 }
 
-/** After evaluation: recover from a failure (while replans are left), run what is left, or answer. */
+/** A pending step that can start now without anyone's decision (e.g. one a person just approved). */
+function hasRunnableSteps(state: RoutingState): boolean {
+  return state.plan.some(
+    (s) =>
+      statusOf(state, s.id) === "pending" &&
+      state.steps[s.id]?.approval?.status !== "waiting" &&
+      s.depends_on.every((d) => statusOf(state, d) === "succeeded"),
+  );
+}
+
+function overBudget(state: RoutingState, settings: Settings): boolean {
+  if (state.finishRequested) return false;
+  return (
+    exceededBudgets({ usage: state.usage ?? {}, steps: state.steps, activeMs: state.activeMs ?? 0 }, settings)
+      .length > 0
+  );
+}
+
+/** More work is due: stop at the budget gate first if a limit is reached. */
+function work<T extends string>(state: RoutingState, settings: Settings, next: T): T | "budget" {
+  return overBudget(state, settings) ? "budget" : next;
+}
+
+/** After planning: repair an invalid plan, give up, wait for plan approval, or execute. */
+export function routeAfterPlanner(
+  state: RoutingState,
+  settings: Settings,
+  tools: Pick<ToolRegistry, "riskOf">,
+): "planner" | "executor" | "review_plan" | "budget" | typeof END {
+  if (state.error !== null) return END;
+  if (state.validationErrors.length > 0) return "planner";
+  if (needsPlanReview({ planReview: null, planVersion: 0, ...state }, settings, tools)) {
+    return "review_plan";
+  }
+  return work(state, settings, "executor");
+}
+
+/** After plan review: replan on a rejection, otherwise run the approved (or edited) plan. */
+export function routeAfterReview(state: RoutingState, settings: Settings): "planner" | "executor" | "budget" {
+  if (state.planFeedback) return "planner";
+  return work(state, settings, "executor");
+}
+
+/**
+ * After evaluation (and after a step approval or a budget stop): answer if a person asked to
+ * finish; get decisions for steps that wait for approval; recover from a failure while replans
+ * are left; run what is left; or answer.
+ */
 export function routeAfterEvaluation(
   state: RoutingState,
-  settings: Pick<Settings, "maxReplans">,
-): "replanner" | "executor" | "synthesizer" {
-  if (failedSteps(state).length > 0) return state.replans < settings.maxReplans ? "replanner" : "synthesizer";
-  if (hasPendingSteps(state)) return "executor";
+  settings: Settings,
+): "replanner" | "executor" | "synthesizer" | "approve_steps" | "budget" {
+  if (state.finishRequested) return "synthesizer";
+  // Approved steps run before the run stops again for the steps still waiting.
+  if (hasWaitingApprovals(state))
+    return hasRunnableSteps(state) ? work(state, settings, "executor") : "approve_steps";
+  if (failedSteps(state).length > 0) {
+    return state.replans < settings.maxReplans ? work(state, settings, "replanner") : "synthesizer";
+  }
+  if (hasPendingSteps(state)) return work(state, settings, "executor");
   return "synthesizer";
 }
 
 /** After replanning: repair an invalid recovery plan, run the new steps, or answer with what there is. */
 export function routeAfterReplan(
   state: RoutingState,
-  settings: Pick<Settings, "maxPlanAttempts">,
-): "replanner" | "executor" | "synthesizer" {
+  settings: Settings,
+): "replanner" | "executor" | "synthesizer" | "budget" {
   if (state.validationErrors.length > 0) {
     return state.planAttempts < settings.maxPlanAttempts ? "replanner" : "synthesizer";
   }
-  if (failedSteps(state).length === 0 && hasPendingSteps(state)) return "executor";
+  if (failedSteps(state).length === 0 && hasPendingSteps(state)) return work(state, settings, "executor");
   return "synthesizer";
 }

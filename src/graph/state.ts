@@ -1,6 +1,7 @@
 import { ReducedValue, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
 import { MODEL_ROLES, type ModelRole } from "../models/roles.js";
+import { BUDGET_KEYS } from "./context.js";
 
 export const STEP_STATUSES = ["pending", "running", "succeeded", "failed", "skipped", "rejected"] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
@@ -20,6 +21,28 @@ export const EvaluationSchema = z.object({
   by: z.enum(["checks", "critic"]),
 });
 
+export const ApprovalSchema = z.object({
+  status: z.enum(["waiting", "approved", "edited", "rejected"]),
+  /** The fully resolved args shown to the person (and, after an edit, the args the tool gets). */
+  args: z.record(z.string(), z.unknown()),
+  risk: z.enum(["LOW", "MEDIUM", "HIGH"]),
+  reason: z.string().nullable().default(null),
+  decidedAt: z.number().nullable().default(null),
+});
+export type Approval = z.output<typeof ApprovalSchema>;
+
+export const AuditEntrySchema = z.object({
+  at: z.number(),
+  stepId: z.string(),
+  tool: z.string(),
+  risk: z.enum(["LOW", "MEDIUM", "HIGH"]),
+  args: z.record(z.string(), z.unknown()),
+  /** ran: ran without asking (within autoApprove); the others: what a person decided. */
+  decision: z.enum(["ran", "approved", "edited", "rejected"]),
+  reason: z.string().nullable().default(null),
+});
+export type AuditEntry = z.output<typeof AuditEntrySchema>;
+
 const stepRecordFields = {
   id: z.string(),
   status: z.enum(STEP_STATUSES),
@@ -29,6 +52,7 @@ const stepRecordFields = {
   startedAt: z.number().nullable(),
   finishedAt: z.number().nullable(),
   evaluation: EvaluationSchema.nullable(),
+  approval: ApprovalSchema.nullable().optional(),
 };
 
 export const StepRecordSchema = z.object(stepRecordFields);
@@ -53,6 +77,8 @@ export const UsageSchema = z.object({
   output_tokens: z.number(),
   total_tokens: z.number(),
   calls: z.number(),
+  /** The model that answered last for this role (for cost estimates). */
+  model: z.string().optional(),
 });
 export type RoleUsage = z.output<typeof UsageSchema>;
 export type UsageByRole = Partial<Record<ModelRole, RoleUsage>>;
@@ -80,6 +106,7 @@ export function addUsage(current: UsageByRole, update: UsageByRole): UsageByRole
       output_tokens: base.output_tokens + add.output_tokens,
       total_tokens: base.total_tokens + add.total_tokens,
       calls: base.calls + add.calls,
+      model: add.model ?? base.model,
     };
   }
   return next;
@@ -121,6 +148,30 @@ export const PlanExecuteState = new StateSchema({
       reducer: addUsage,
     },
   ),
+  runSettings: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .default(null)
+    .describe("The settings this run started with; a resume without context uses them."),
+  budgetRaises: z.partialRecord(z.enum(BUDGET_KEYS), z.number()).default(() => ({})),
+  planReview: z
+    .object({ version: z.number().int(), decision: z.enum(["approved", "edited"]) })
+    .nullable()
+    .default(null)
+    .describe("The plan version a person approved, when plan approval is on."),
+  planFeedback: z.string().nullable().default(null).describe("Why a person rejected the last plan."),
+  audit: new ReducedValue(
+    z.array(AuditEntrySchema).default(() => []),
+    {
+      inputSchema: z.array(AuditEntrySchema),
+      reducer: (a, b) => [...a, ...b],
+    },
+  ),
+  activeMs: new ReducedValue(z.number().default(0), {
+    inputSchema: z.number(),
+    reducer: (a, b) => a + b,
+  }),
+  finishRequested: z.boolean().default(false).describe("A person chose to finish now at a budget stop."),
   finalAnswer: z.string().nullable().default(null),
   error: z.string().nullable().default(null).describe("Why the run ended without an answer, if it did."),
 });

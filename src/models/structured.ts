@@ -16,14 +16,20 @@ export interface StructuredResult<T> {
 
 /** Token usage of one response, counted as one call. */
 export function usageOf(message: BaseMessage | undefined): RoleUsage {
-  const u = (message as { usage_metadata?: Partial<RoleUsage> } | undefined)?.usage_metadata;
+  const m = message as
+    | { usage_metadata?: Partial<RoleUsage>; response_metadata?: { model_name?: unknown; model?: unknown } }
+    | undefined;
+  const u = m?.usage_metadata;
   const input = u?.input_tokens ?? 0;
   const output = u?.output_tokens ?? 0;
+  // The model that answered, for cost estimates (OpenAI reports it as model_name).
+  const name = m?.response_metadata?.model_name ?? m?.response_metadata?.model;
   return {
     input_tokens: input,
     output_tokens: output,
     total_tokens: u?.total_tokens ?? input + output,
     calls: 1,
+    ...(typeof name === "string" ? { model: name } : {}),
   };
 }
 
@@ -42,7 +48,20 @@ export async function invokeStructured<S extends z.ZodType>(
     name: options.name,
     includeRaw: true,
   });
-  const { raw, parsed } = await runnable.invoke(messages, options.config);
+  let answer: { raw: BaseMessage; parsed: Record<string, unknown> | null };
+  try {
+    answer = await runnable.invoke(messages, options.config);
+  } catch (err) {
+    if (!isUnreadableAnswer(err)) throw err;
+    // The model did answer, but its answer could not be read: with OpenAI's json_schema mode the SDK
+    // parses inside the call, so a cut-off or malformed answer surfaces here as an error rather than
+    // as `parsed: null`. It is a bad answer like any other, not a transport failure.
+    throw new StructuredOutputError(
+      `the model's answer could not be read as the ${options.name} schema (${describeError(err)})`,
+      { cause: err },
+    );
+  }
+  const { raw, parsed } = answer;
   const usage = usageOf(raw);
   const result = schema.safeParse(parsed ?? rawToolArgs(raw));
   if (!result.success) {
@@ -55,6 +74,39 @@ export async function invokeStructured<S extends z.ZodType>(
     );
   }
   return { value: result.data, usage };
+}
+
+/**
+ * Errors a client raises after the model answered, while reading that answer: a cut-off answer
+ * (`finish_reason: "length"`, OpenAI's LengthFinishReasonError), a filtered one, text that is not
+ * JSON, JSON that does not match the schema (the OpenAI SDK validates with zod), a LangChain parser
+ * failure. Matched by name and code, so no provider SDK has to be imported here.
+ */
+const UNREADABLE_ANSWER_ERRORS = new Set([
+  "LengthFinishReasonError",
+  "ContentFilterFinishReasonError",
+  "SyntaxError",
+  "ZodError",
+  "$ZodError",
+  "OutputParserException",
+]);
+
+function isUnreadableAnswer(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const { name, lc_error_code } = err as { name?: unknown; lc_error_code?: unknown };
+  const className = (err as { constructor?: { name?: unknown } }).constructor?.name;
+  return (
+    lc_error_code === "OUTPUT_PARSING_FAILURE" ||
+    (typeof name === "string" && UNREADABLE_ANSWER_ERRORS.has(name)) ||
+    (typeof className === "string" && UNREADABLE_ANSWER_ERRORS.has(className))
+  );
+}
+
+function describeError(err: unknown): string {
+  const e = err as { name?: unknown; constructor?: { name?: unknown }; message?: unknown };
+  const name = typeof e.name === "string" && e.name !== "Error" ? e.name : e.constructor?.name;
+  const message = typeof e.message === "string" ? e.message.replace(/\s+/g, " ").slice(0, 300) : String(err);
+  return typeof name === "string" && name !== "Error" ? `${name}: ${message}` : message;
 }
 
 function rawToolArgs(raw: BaseMessage): unknown {

@@ -1,6 +1,6 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { resolveSettings, type Settings } from "../graph/context.js";
+import { runSettings, type Settings } from "../graph/context.js";
 import { progressWriter } from "../graph/events.js";
 import type {
   Evaluation,
@@ -44,7 +44,7 @@ export function createEvaluatorNode(deps: NodeDeps) {
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
-    const settings = resolveSettings(config.context);
+    const settings = runSettings(state, config.context);
     const emit = progressWriter(config.writer);
     const toJudge = state.plan.filter((s) => {
       const record = state.steps[s.id];

@@ -1,11 +1,19 @@
 import { setMaxListeners } from "node:events";
 import { GraphInterrupt, isGraphInterrupt, task, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { resolveSettings, type Settings } from "../graph/context.js";
+import { runSettings, type Settings } from "../graph/context.js";
 import { progressWriter } from "../graph/events.js";
-import type { PlanExecuteStateType, PlanExecuteUpdate, StepRecord } from "../graph/state.js";
+import type {
+  Approval,
+  AuditEntry,
+  PlanExecuteStateType,
+  PlanExecuteUpdate,
+  StepRecord,
+} from "../graph/state.js";
 import { addUsage, type UsageByRole } from "../graph/state.js";
 import type { PlanStep } from "../plan/schema.js";
-import { runStep, type StepOutcome, type StepRunOptions } from "../execution/run-step.js";
+import { stepsExecuted } from "../execution/budget.js";
+import { prepareArgs, runStep, type StepOutcome, type StepRunOptions } from "../execution/run-step.js";
+import { RISK_TIERS, type RiskTier } from "../tools/types.js";
 import { Semaphore } from "../execution/semaphore.js";
 import type { NodeDeps } from "./deps.js";
 import { needsCritic } from "./evaluator.js";
@@ -34,7 +42,7 @@ export function createExecutorNode(deps: NodeDeps) {
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
-    const settings = resolveSettings(config.context);
+    const settings = runSettings(state, config.context);
     const emit = progressWriter(config.writer);
     const outputs = succeededOutputs(state, deps, settings);
     const pending = state.plan.filter((s) => (state.steps[s.id]?.status ?? "pending") === "pending");
@@ -52,10 +60,11 @@ export function createExecutorNode(deps: NodeDeps) {
     // Every running step listens to the run's abort signal; many parallel steps are expected here.
     if (config.signal) setMaxListeners(Math.max(32, state.plan.length * 2), config.signal);
     const limiter = new Semaphore(settings.maxConcurrency);
+    let stepsLeft = (settings.maxStepsExecuted ?? Infinity) - stepsExecuted(state.steps);
     const inFlight = new Map<string, Promise<StepOutcome>>();
     const byId = new Map(state.plan.map((s) => [s.id, s]));
 
-    const runOne = async (step: PlanStep): Promise<StepOutcome> => {
+    const waitForDependencies = async (step: PlanStep): Promise<StepOutcome | null> => {
       for (const dep of step.depends_on) {
         if (outputs.has(dep)) continue;
         const upstream = inFlight.get(dep);
@@ -67,12 +76,35 @@ export function createExecutorNode(deps: NodeDeps) {
           return blocked(step, `${dep} awaits the critic`);
         outputs.set(dep, outcome.output);
       }
+      return null;
+    };
+
+    const runOne = async (step: PlanStep): Promise<StepOutcome> => {
+      const notReady = await waitForDependencies(step);
+      if (notReady) return notReady;
+      const approval = state.steps[step.id]?.approval ?? null;
+      const tool = deps.tools.get(step.tool);
+      if (tool && needsApproval(deps.tools.riskOf(step.tool), settings) && !isDecided(approval)) {
+        try {
+          return {
+            status: "awaiting_approval",
+            id: step.id,
+            args: prepareArgs(step, tool, Object.fromEntries(outputs)),
+          };
+        } catch {
+          // Args that cannot be resolved fail the step below, with the same message as without approval.
+        }
+      }
       const dependencies = step.depends_on.map((id) => ({
         id,
         description: byId.get(id)?.description ?? "",
         output: outputs.get(id),
       }));
-      return limiter.run(() => runStep(step, dependencies, Object.fromEntries(outputs), runOptions));
+      return limiter.run(async () => {
+        if (stepsLeft <= 0) return blocked(step, "the step budget is used up");
+        stepsLeft -= 1;
+        return runStep(step, dependencies, Object.fromEntries(outputs), runOptions, approval?.args);
+      });
     };
 
     for (const step of pending) {
@@ -80,8 +112,17 @@ export function createExecutorNode(deps: NodeDeps) {
     }
     const settled = await Promise.allSettled(inFlight.values());
     rethrowControlFlow(settled);
-    return toUpdate(settled);
+    return toUpdate(settled, byId, deps, (id) => state.steps[id]?.approval ?? null);
   };
+}
+
+/** Whether a step of this tier waits for a person under the run's `autoApprove` setting. */
+export function needsApproval(risk: RiskTier, settings: Pick<Settings, "autoApprove">): boolean {
+  return RISK_TIERS.indexOf(risk) > RISK_TIERS.indexOf(settings.autoApprove);
+}
+
+function isDecided(approval: Approval | null): approval is Approval {
+  return approval !== null && (approval.status === "approved" || approval.status === "edited");
 }
 
 /** `task()` typed for an async function (its typings would otherwise nest the promise). */
@@ -123,14 +164,47 @@ function rethrowControlFlow(settled: PromiseSettledResult<StepOutcome>[]): void 
   if (unexpected) throw unexpected;
 }
 
-function toUpdate(settled: PromiseSettledResult<StepOutcome>[]): PlanExecuteUpdate {
+function toUpdate(
+  settled: PromiseSettledResult<StepOutcome>[],
+  byId: Map<string, PlanStep>,
+  deps: NodeDeps,
+  approvalOf: (id: string) => Approval | null,
+): PlanExecuteUpdate {
   const steps: Record<string, Partial<StepRecord> & { id: string }> = {};
+  const audit: AuditEntry[] = [];
   let usage: UsageByRole = {};
   for (const result of settled) {
-    if (result.status !== "fulfilled" || result.value.status === "blocked") continue;
-    const { usage: stepUsage, ...outcome } = result.value;
-    steps[outcome.id] = { ...outcome, evaluation: null };
+    if (result.status !== "fulfilled") continue;
+    const outcome = result.value;
+    const step = byId.get(outcome.id) as PlanStep;
+    const risk = deps.tools.riskOf(step.tool);
+    if (outcome.status === "blocked") continue;
+    if (outcome.status === "awaiting_approval") {
+      const approval = {
+        status: "waiting" as const,
+        args: outcome.args,
+        risk,
+        reason: null,
+        decidedAt: null,
+      };
+      steps[outcome.id] = { id: outcome.id, approval };
+      continue;
+    }
+    const { usage: stepUsage, args, ...record } = outcome;
+    steps[record.id] = { ...record, evaluation: null };
     if (stepUsage) usage = addUsage(usage, { executor: stepUsage });
+    // Steps a person approved are already in the audit log with that decision.
+    if (risk !== "LOW" && !isDecided(approvalOf(record.id)) && args !== null) {
+      audit.push({
+        at: record.startedAt,
+        stepId: record.id,
+        tool: step.tool,
+        risk,
+        args,
+        decision: "ran",
+        reason: null,
+      });
+    }
   }
-  return { steps, usage };
+  return { steps, usage, audit };
 }

@@ -1,5 +1,5 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { resolveSettings } from "../graph/context.js";
+import { runSettings } from "../graph/context.js";
 import { progressWriter } from "../graph/events.js";
 import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js";
 import type { NodeDeps } from "./deps.js";
@@ -15,16 +15,23 @@ export function createPlannerNode(deps: NodeDeps) {
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
-    const settings = resolveSettings(config.context);
+    const settings = runSettings(state, config.context);
     const emit = progressWriter(config.writer);
     const repairing = state.validationErrors.length > 0;
     const attempt = repairing ? state.planAttempts + 1 : 1;
+    // A person's rejection starts a new round of attempts, with their words as the problem to fix.
+    const feedback = state.planFeedback ? [`A person rejected this plan: ${state.planFeedback}`] : null;
     const messages = buildPlannerPrompt({
       goal: state.goal,
       tools: deps.tools.describeForPrompt(),
       maxSteps: settings.maxSteps,
-      repair: repairing ? { steps: state.rejectedPlan, issues: state.validationErrors } : undefined,
+      repair:
+        repairing || feedback
+          ? { steps: state.rejectedPlan, issues: [...(feedback ?? []), ...state.validationErrors] }
+          : undefined,
     });
+    // The first planner call fixes the run's settings, so a resume in another process needs none.
+    const firstCall = state.runSettings === null ? { runSettings: { ...(config.context ?? {}) } } : {};
     const proposal = await proposePlan(deps.models("planner", settings), messages, {
       tools: deps.tools,
       maxSteps: settings.maxSteps,
@@ -39,6 +46,7 @@ export function createPlannerNode(deps: NodeDeps) {
         : null;
       if (error) emit({ type: "run_failed", error });
       return {
+        ...firstCall,
         rejectedPlan: proposal.steps,
         validationErrors: proposal.issues,
         planAttempts: attempt,
@@ -49,6 +57,8 @@ export function createPlannerNode(deps: NodeDeps) {
     const version = state.planVersion + 1;
     emit({ type: "plan_created", version, steps: proposal.steps, replan: false });
     return {
+      ...firstCall,
+      planFeedback: null,
       plan: proposal.steps,
       steps: pendingRecords(proposal.steps),
       planVersion: version,

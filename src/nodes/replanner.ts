@@ -1,5 +1,5 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { resolveSettings } from "../graph/context.js";
+import { runSettings } from "../graph/context.js";
 import { progressWriter } from "../graph/events.js";
 import type { PlanExecuteStateType, PlanExecuteUpdate, StepRecord } from "../graph/state.js";
 import type { NodeDeps } from "./deps.js";
@@ -16,7 +16,7 @@ export function createReplannerNode(deps: NodeDeps) {
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
-    const settings = resolveSettings(config.context);
+    const settings = runSettings(state, config.context);
     const emit = progressWriter(config.writer);
     const record = (id: string) => state.steps[id];
     const kept = state.plan.filter((s) => record(s.id)?.status === "succeeded");

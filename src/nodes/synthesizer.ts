@@ -1,6 +1,6 @@
 import type { AIMessageChunk } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { resolveSettings } from "../graph/context.js";
+import { runSettings } from "../graph/context.js";
 import { progressWriter } from "../graph/events.js";
 import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js";
 import { usageOf } from "../models/structured.js";
@@ -21,7 +21,7 @@ export function createSynthesizerNode(deps: NodeDeps) {
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
-    const settings = resolveSettings(config.context);
+    const settings = runSettings(state, config.context);
     const emit = progressWriter(config.writer);
     const partial = isPartial(state);
     const succeeded = state.plan.filter((s) => state.steps[s.id]?.status === "succeeded");

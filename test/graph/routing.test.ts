@@ -1,5 +1,6 @@
 import { END } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
+import { resolveSettings } from "../../src/graph/context.js";
 import { routeAfterEvaluation, routeAfterPlanner, routeAfterReplan } from "../../src/graph/routing.js";
 import type { StepRecord, StepStatus } from "../../src/graph/state.js";
 
@@ -31,16 +32,22 @@ function state(
   };
 }
 
+const defaults = resolveSettings({});
+const tools = { riskOf: () => "LOW" as const };
+
 describe("routeAfterPlanner", () => {
-  it("executes a valid plan", () => expect(routeAfterPlanner(state({ a: "pending" }))).toBe("executor"));
+  it("executes a valid plan", () =>
+    expect(routeAfterPlanner(state({ a: "pending" }), defaults, tools)).toBe("executor"));
   it("sends an invalid plan back", () =>
-    expect(routeAfterPlanner(state({}, { validationErrors: ["bad"] }))).toBe("planner"));
+    expect(routeAfterPlanner(state({}, { validationErrors: ["bad"] }), defaults, tools)).toBe("planner"));
   it("ends the run when the planner gave up", () =>
-    expect(routeAfterPlanner(state({}, { validationErrors: ["bad"], error: "gave up" }))).toBe(END));
+    expect(
+      routeAfterPlanner(state({}, { validationErrors: ["bad"], error: "gave up" }), defaults, tools),
+    ).toBe(END));
 });
 
 describe("routeAfterEvaluation", () => {
-  const settings = { maxReplans: 2 };
+  const settings = resolveSettings({ maxReplans: 2 });
   it("sends a failed step to the replanner", () =>
     expect(routeAfterEvaluation(state({ a: "succeeded", b: "failed", c: "pending" }), settings)).toBe(
       "replanner",
@@ -61,7 +68,7 @@ describe("routeAfterEvaluation", () => {
 });
 
 describe("routeAfterReplan", () => {
-  const settings = { maxPlanAttempts: 3 };
+  const settings = resolveSettings({ maxPlanAttempts: 3 });
   it("runs the recovery plan", () =>
     expect(routeAfterReplan(state({ a: "succeeded", n: "pending" }), settings)).toBe("executor"));
   it("repairs an invalid recovery plan while attempts are left", () =>

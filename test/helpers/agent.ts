@@ -46,7 +46,9 @@ export async function run(
   options: { thread?: string; context?: PlanExecuteContext } = {},
 ): Promise<RunResult & { thread: string }> {
   const thread = options.thread ?? `test-${++threads}`;
-  const config = { configurable: { thread_id: thread }, context: resolveSettings(options.context) };
+  // Like the CLI, a resume passes no context unless the test gives one: the run's own settings apply.
+  const context = options.context ? resolveSettings(options.context) : undefined;
+  const config = { configurable: { thread_id: thread }, ...(context ? { context } : {}) };
   const events: ProgressEvent[] = [];
   const stream = await agent.stream(input as never, {
     ...config,

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import type { PlanStep } from "../plan/schema.js";
+import type { RiskTier } from "../tools/types.js";
+import { BUDGET_KEYS, type BudgetKey } from "./context.js";
+
+/**
+ * What a run shows a person when it stops (the `interrupt()` payloads), and what it accepts
+ * back through `Command({ resume })`. Shared by the nodes, the CLI and embedding apps.
+ */
+export type ApprovalRequest =
+  | {
+      type: "plan_approval";
+      version: number;
+      steps: (PlanStep & { risk: RiskTier })[];
+      /** Why the previous answer to this stop was refused, if it was. */
+      errors: string[];
+    }
+  | {
+      type: "step_approval";
+      steps: {
+        stepId: string;
+        tool: string;
+        risk: RiskTier;
+        description: string;
+        args: Record<string, unknown>;
+      }[];
+      errors: string[];
+    }
+  | {
+      type: "budget";
+      exceeded: { key: BudgetKey; limit: number; used: number }[];
+      used: Record<BudgetKey, number>;
+      errors: string[];
+    };
+
+const Reject = z.object({ action: z.literal("reject"), reason: z.string().optional() });
+
+export const PlanDecisionSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("approve") }),
+  z.object({
+    action: z.literal("edit"),
+    /** A replacement plan; each step's args may be an object or a JSON string. */
+    plan: z.object({ steps: z.array(z.record(z.string(), z.unknown())) }),
+  }),
+  z.object({ action: z.literal("reject"), feedback: z.string().min(1) }),
+]);
+export type PlanDecision = z.infer<typeof PlanDecisionSchema>;
+
+export const StepDecisionSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("approve") }),
+  z.object({ action: z.literal("edit"), args: z.record(z.string(), z.unknown()) }),
+  Reject,
+]);
+export type StepDecision = z.infer<typeof StepDecisionSchema>;
+
+/** `{ decisions: { step_3: {...} } }`, `{ stepId, action, ... }`, or a bare decision when one step waits. */
+export const StepDecisionsSchema = z.union([
+  z.object({ decisions: z.record(z.string(), StepDecisionSchema) }),
+  z.intersection(z.object({ stepId: z.string() }), StepDecisionSchema),
+  StepDecisionSchema,
+]);
+
+export const BudgetDecisionSchema = z.discriminatedUnion("action", [
+  z.object({
+    action: z.literal("raise"),
+    limits: z.partialRecord(z.enum(BUDGET_KEYS), z.number().positive()),
+  }),
+  z.object({ action: z.literal("finish") }),
+]);
+export type BudgetDecision = z.infer<typeof BudgetDecisionSchema>;
+
+/** Parses a resume value, or returns the problems as readable strings. */
+export function parseDecision<T>(schema: z.ZodType<T>, value: unknown): { value: T } | { errors: string[] } {
+  const result = schema.safeParse(value);
+  if (result.success) return { value: result.data };
+  return {
+    errors: [
+      `the decision ${JSON.stringify(value)?.slice(0, 200)} is not valid: ${result.error.issues
+        .map((i) => `${i.path.join(".") || "(decision)"}: ${i.message}`)
+        .join("; ")}`,
+    ],
+  };
+}
