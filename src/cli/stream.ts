@@ -1,48 +1,84 @@
 import type { BaseMessageChunk } from "@langchain/core/messages";
+import type { Command } from "@langchain/langgraph";
 import type { PlanExecuteAgent } from "../agent.js";
 import { resolveSettings, type PlanExecuteContext } from "../graph/context.js";
+import type { ApprovalRequest } from "../graph/decisions.js";
 import { isProgressEvent, type ProgressEvent } from "../graph/events.js";
 import type { PlanExecuteStateType } from "../graph/state.js";
+import { LiveTable } from "./live-table.js";
 import { ProgressRenderer, type Output } from "./render.js";
 
 export interface StreamOptions {
   threadId: string;
+  /** Settings for a new run; a resume passes none, so the run's own settings apply. */
   context?: PlanExecuteContext;
-  /** One JSON object per line instead of the human-readable log. */
+  /** One JSON object per line instead of the human-readable view. */
   json: boolean;
-  colors: boolean;
+  /** A terminal: the live table with spinners; otherwise a plain log. */
+  tty: boolean;
   out: Output;
 }
 
-/** Runs the graph to its end (or next interrupt), showing progress live; returns the final state. */
-export async function streamRun(
-  agent: PlanExecuteAgent,
-  input: { goal: string } | null,
-  options: StreamOptions,
-): Promise<PlanExecuteStateType> {
-  const config = { configurable: { thread_id: options.threadId }, context: resolveSettings(options.context) };
-  const renderer = new ProgressRenderer(options.out, { colors: options.colors });
-  const stream = await agent.stream(input, {
-    ...config,
-    streamMode: ["custom", "messages"] as const,
-    recursionLimit: 200,
-  });
-  for await (const [mode, chunk] of stream) {
-    if (mode === "custom" && isProgressEvent(chunk)) {
-      if (options.json) options.out.write(`${JSON.stringify(withThread(chunk, options.threadId))}\n`);
-      else renderer.event(chunk);
-    } else if (mode === "messages" && !options.json) {
-      const [message, metadata] = chunk as [BaseMessageChunk, { langgraph_node?: string }];
-      if (metadata.langgraph_node === "synthesizer" && typeof message.content === "string") {
-        renderer.token(message.content);
-      }
-    }
-  }
-  renderer.endAnswer();
-  const snapshot = await agent.getState(config);
-  return snapshot.values as PlanExecuteStateType;
+export interface PendingApproval {
+  interruptId: string;
+  request: ApprovalRequest;
 }
 
-function withThread(event: ProgressEvent, threadId: string) {
-  return { thread: threadId, ...event };
+export interface StreamResult {
+  state: PlanExecuteStateType;
+  pending: PendingApproval[];
+}
+
+interface View {
+  event(e: ProgressEvent): void;
+  token(text: string): void;
+  endAnswer(): void;
+}
+
+/** Runs the graph to its end or its next stop, showing progress live; returns the state and what waits. */
+export async function streamRun(
+  agent: PlanExecuteAgent,
+  input: { goal: string } | Command | null,
+  options: StreamOptions,
+): Promise<StreamResult> {
+  const config = {
+    configurable: { thread_id: options.threadId },
+    ...(options.context ? { context: resolveSettings(options.context) } : {}),
+  };
+  const view: View | undefined = options.json
+    ? undefined
+    : options.tty
+      ? new LiveTable(options.out)
+      : new ProgressRenderer(options.out, { colors: false });
+  try {
+    const stream = await agent.stream(input as never, {
+      ...config,
+      streamMode: ["custom", "messages"] as const,
+      recursionLimit: 200,
+    });
+    for await (const [mode, chunk] of stream) {
+      if (mode === "custom" && isProgressEvent(chunk)) {
+        if (view) view.event(chunk);
+        else options.out.write(`${JSON.stringify({ thread: options.threadId, ...chunk })}\n`);
+      } else if (mode === "messages" && view) {
+        const [message, metadata] = chunk as [BaseMessageChunk, { langgraph_node?: string }];
+        if (metadata.langgraph_node === "synthesizer" && typeof message.content === "string")
+          view.token(message.content);
+      }
+    }
+  } finally {
+    view?.endAnswer();
+  }
+  const snapshot = await agent.getState(config);
+  const pending = snapshot.tasks.flatMap((t) =>
+    t.interrupts.map((i) => ({ interruptId: i.id ?? "", request: i.value as ApprovalRequest })),
+  );
+  if (view instanceof LiveTable) {
+    view.waiting(
+      pending.flatMap((p) =>
+        p.request.type === "step_approval" ? p.request.steps.map((s) => s.stepId) : [],
+      ),
+    );
+  }
+  return { state: snapshot.values as PlanExecuteStateType, pending };
 }

@@ -5,7 +5,11 @@
 export interface EnvConfig {
   openaiApiKey?: string;
   openaiBaseUrl?: string;
+  /** Tavily key: the `search` tool then searches the web (see createDefaultTools' webSearchApiKey). */
+  tavilyApiKey?: string;
   models: { planner?: string; executor?: string; evaluator?: string; synthesizer?: string };
+  /** PostgreSQL URL for the checkpointer (the CLI's --checkpointer overrides it). */
+  databaseUrl?: string;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -17,6 +21,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   return {
     openaiApiKey: nonEmpty(env.OPENAI_API_KEY),
     openaiBaseUrl: nonEmpty(env.OPENAI_BASE_URL),
+    tavilyApiKey: nonEmpty(env.TAVILY_API_KEY),
+    databaseUrl: nonEmpty(env.DATABASE_URL),
     models: {
       planner: nonEmpty(env.PLANNER_MODEL),
       executor: nonEmpty(env.EXECUTOR_MODEL),

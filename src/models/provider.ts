@@ -1,4 +1,10 @@
+import { getRetryable } from "@langchain/core/errors";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import {
+  AsyncCaller,
+  classifyRateLimitError,
+  type FailedAttemptHandler,
+} from "@langchain/core/utils/async_caller";
 import { ChatOpenAI } from "@langchain/openai";
 import type { EnvConfig } from "../config/env.js";
 import type { Settings } from "../graph/context.js";
@@ -48,12 +54,35 @@ export function openAIModelProvider(env: EnvConfig, options: OpenAIProviderOptio
         configuration: env.openaiBaseUrl ? { baseURL: env.openaiBaseUrl } : undefined,
         maxRetries: options.maxRetries ?? 3,
         timeout: options.timeoutMs ?? 120_000,
+        onFailedAttempt: retryDecision,
         streamUsage: true,
       });
       cache.set(name, model);
     }
     return model;
   };
+}
+
+/** LangChain's own retry decision, which it does not export on its own: read from a default caller. */
+class DefaultRetryDecision extends AsyncCaller {
+  get decision(): FailedAttemptHandler | undefined {
+    return this.onFailedAttempt;
+  }
+}
+const langchainRetryDecision = new DefaultRetryDecision({}).decision;
+
+/**
+ * Whether the client retries a failed model call (returns) or gives up (throws): LangChain's rules,
+ * except that a 429 without `Retry-After` is retried with backoff. LangChain gives up on those at
+ * once, reading them as a capacity limit; but OpenAI-compatible servers and proxies often send rate
+ * limits without the header, and one such blip on the planner, the critic or the synthesizer would
+ * end the whole run. A quota error (`insufficient_quota`) and a Retry-After over a minute still fail
+ * at once.
+ */
+export function retryDecision(error: unknown): void {
+  const rate = classifyRateLimitError(error);
+  if (rate?.action === "capacity" && rate.retryAfterMs === undefined && getRetryable(error) !== false) return;
+  langchainRetryDecision?.(error);
 }
 
 /** A fixed model per role (scripted models in tests and the offline demo, or an app's own models). */

@@ -1,7 +1,9 @@
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { createPlanExecuteAgent } from "../agent.js";
-import { MODEL_ROLES } from "../models/roles.js";
+import type { UsageByRole } from "../graph/state.js";
+import { MODEL_ROLES, type ModelRole } from "../models/roles.js";
 import { ScriptedChatModel } from "../models/scripted.js";
+import { createSendEmailTool } from "../tools/email.js";
 import { calculatorTool, llmTool, searchTool, ToolRegistry } from "../tools/index.js";
 import { withSimulatedLatency } from "./latency.js";
 import type { Scenario } from "./types.js";
@@ -10,24 +12,38 @@ export interface ScenarioAgentOptions {
   /** Simulated search latency, so parallel steps visibly overlap. Default on. */
   latency?: boolean;
   checkpointer?: BaseCheckpointSaver;
+  /** Outbox folder for send_email (default `.plan-execute/outbox`). */
+  outbox?: string;
+  /**
+   * Model calls a resumed thread already made, per role (its `usage`): those replies are
+   * skipped, so a new process continues the script where the old one stopped.
+   */
+  answered?: UsageByRole;
 }
 
-/** Scripted models for each role of a scenario, with fresh queues. */
-export function scenarioModels(scenario: Scenario) {
+/** Scripted models for each role of a scenario. */
+export function scenarioModels(
+  scenario: Scenario,
+  answered: UsageByRole = {},
+): Record<ModelRole, ScriptedChatModel> {
   return Object.fromEntries(
     MODEL_ROLES.map((role) => [
       role,
-      new ScriptedChatModel({ name: `scripted-${role}`, replies: [...(scenario.script[role] ?? [])] }),
+      new ScriptedChatModel({
+        name: `scripted-${role}`,
+        replies: (scenario.script[role] ?? []).slice(answered[role]?.calls ?? 0),
+      }),
     ]),
-  ) as Record<(typeof MODEL_ROLES)[number], ScriptedChatModel>;
+  ) as Record<ModelRole, ScriptedChatModel>;
 }
 
 /** The agent with the scenario's scripted models and the real built-in tools. */
 export function createScenarioAgent(scenario: Scenario, options: ScenarioAgentOptions = {}) {
   const search = options.latency === false ? searchTool : withSimulatedLatency(searchTool, 250, 900);
+  const email = createSendEmailTool({ outbox: options.outbox ?? ".plan-execute/outbox" });
   return createPlanExecuteAgent({
-    models: scenarioModels(scenario),
-    tools: new ToolRegistry([calculatorTool, search, llmTool]),
+    models: scenarioModels(scenario, options.answered),
+    tools: new ToolRegistry([calculatorTool, search, llmTool, email]),
     checkpointer: options.checkpointer ?? new MemorySaver(),
   });
 }

@@ -1,0 +1,145 @@
+import type { ProgressEvent } from "../graph/events.js";
+import type { PlanStep } from "../plan/schema.js";
+import type { Output } from "./render.js";
+
+type RowStatus = "pending" | "running" | "succeeded" | "failed" | "retrying" | "waiting";
+
+interface Row {
+  step: PlanStep;
+  status: RowStatus;
+  startedAt?: number;
+  finishedAt?: number;
+  note: string;
+}
+
+const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+const ICON: Record<RowStatus, string> = {
+  pending: "·",
+  running: "",
+  succeeded: "\x1b[32m✔\x1b[0m",
+  failed: "\x1b[31m✖\x1b[0m",
+  retrying: "\x1b[33m↻\x1b[0m",
+  waiting: "\x1b[33m⏸\x1b[0m",
+};
+
+/**
+ * The TTY view: the plan as a table that redraws in place — each step's status, a spinner and
+ * the elapsed time while it runs — with notes (replans, refusals) scrolling above it.
+ */
+export class LiveTable {
+  readonly #out: Output;
+  readonly #rows = new Map<string, Row>();
+  #drawn = 0;
+  #frame = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #answering = false;
+
+  constructor(out: Output) {
+    this.#out = out;
+  }
+
+  event(e: ProgressEvent): void {
+    switch (e.type) {
+      case "plan_created":
+        this.#rows.clear();
+        for (const step of e.steps) this.#rows.set(step.id, { step, status: "pending", note: "" });
+        return this.#start();
+      case "replanned":
+        this.#note(`\x1b[33mreplan #${e.replan}\x1b[0m after ${e.failed.join(", ")} failed`);
+        for (const step of e.steps) this.#rows.set(step.id, { step, status: "pending", note: "" });
+        return this.#draw();
+      case "plan_invalid":
+        return this.#note(`\x1b[33mplan refused (attempt ${e.attempt})\x1b[0m: ${e.issues.join("; ")}`);
+      case "step_started":
+        return this.#update(e.stepId, {
+          status: "running",
+          startedAt: e.at,
+          note: e.attempt > 1 ? `attempt ${e.attempt}` : "",
+        });
+      case "step_retry":
+        return this.#update(e.stepId, { status: "retrying", note: `retry in ${e.delayMs} ms: ${e.error}` });
+      case "step_finished":
+        return this.#update(e.stepId, { status: "succeeded", finishedAt: e.at, note: "" });
+      case "step_failed":
+        return this.#update(e.stepId, { status: "failed", finishedAt: e.at, note: e.error });
+      case "step_evaluated":
+        return e.by === "critic" ? this.#update(e.stepId, { note: `critic: ${e.reason}` }) : undefined;
+      case "run_failed":
+        return this.#note(`\x1b[31mrun failed:\x1b[0m ${e.error}`);
+      case "final":
+        return this.endAnswer();
+    }
+  }
+
+  /** Marks steps that wait for a person, before the view stops. */
+  waiting(stepIds: string[]): void {
+    for (const id of stepIds) this.#update(id, { status: "waiting", note: "waiting for approval" });
+    this.stop();
+  }
+
+  token(text: string): void {
+    if (!this.#answering) {
+      this.stop();
+      this.#out.write("\n\x1b[1mAnswer\x1b[0m\n");
+      this.#answering = true;
+    }
+    this.#out.write(text);
+  }
+
+  endAnswer(): void {
+    if (this.#answering) this.#out.write("\n\n");
+    this.#answering = false;
+    this.stop();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#draw();
+    this.#drawn = 0;
+  }
+
+  #start(): void {
+    this.#timer ??= setInterval(() => {
+      this.#frame += 1;
+      this.#draw();
+    }, 100);
+    this.#timer.unref();
+    this.#draw();
+  }
+
+  #update(id: string, patch: Partial<Row>): void {
+    const row = this.#rows.get(id);
+    if (row) Object.assign(row, patch);
+    this.#draw();
+  }
+
+  #note(text: string): void {
+    this.#clear();
+    this.#out.write(`${text}\n`);
+    this.#draw();
+  }
+
+  #clear(): void {
+    if (this.#drawn > 0) this.#out.write(`\x1b[${this.#drawn}F\x1b[J`);
+    this.#drawn = 0;
+  }
+
+  #draw(): void {
+    if (this.#answering || this.#rows.size === 0) return;
+    this.#clear();
+    const rows = [...this.#rows.values()];
+    const idWidth = Math.max(4, ...rows.map((r) => r.step.id.length));
+    const toolWidth = Math.max(4, ...rows.map((r) => r.step.tool.length));
+    const lines = rows.map((r) => {
+      const icon =
+        r.status === "running" ? `\x1b[36m${SPINNER[this.#frame % SPINNER.length]}\x1b[0m` : ICON[r.status];
+      const end = r.finishedAt ?? Date.now();
+      const elapsed = r.startedAt ? `${((end - r.startedAt) / 1000).toFixed(1)}s` : "";
+      const text = r.note || r.step.description;
+      return ` ${icon} ${r.step.id.padEnd(idWidth)}  ${r.step.tool.padEnd(toolWidth)}  ${elapsed.padStart(6)}  \x1b[2m${text.slice(0, 80)}\x1b[0m`;
+    });
+    this.#out.write(`${lines.join("\n")}\n`);
+    this.#drawn = lines.length;
+  }
+}

@@ -1,0 +1,117 @@
+import { BUDGET_KEYS, type BudgetKey } from "../graph/context.js";
+import type { ApprovalRequest } from "../graph/decisions.js";
+
+/** Bad command-line input: exit code 2 with a one-line message. */
+export class UsageError extends Error {}
+
+export interface DecisionFlags {
+  approve?: boolean;
+  reject?: string;
+  edit?: string;
+  step?: string;
+  raise?: string[];
+  finish?: boolean;
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--edit is not valid JSON (${(err as Error).message}); ${what}`);
+  }
+}
+
+function chosen(flags: DecisionFlags): number {
+  return [
+    flags.approve,
+    flags.reject !== undefined,
+    flags.edit !== undefined,
+    flags.finish,
+    (flags.raise ?? []).length > 0,
+  ].filter(Boolean).length;
+}
+
+/** Turns `resume` flags into the resume value for the stop the thread is at. */
+export function resumeValue(request: ApprovalRequest, flags: DecisionFlags): unknown {
+  if (chosen(flags) !== 1) {
+    throw new UsageError(
+      "say exactly one of --approve, --reject \"<why>\", --edit '<json>' (or --raise / --finish at a budget stop)",
+    );
+  }
+  if (request.type === "plan_approval") return planValue(flags);
+  if (request.type === "step_approval") return stepValue(request, flags);
+  return budgetValue(flags);
+}
+
+function planValue(flags: DecisionFlags): unknown {
+  if (flags.approve) return { action: "approve" };
+  if (flags.reject !== undefined) return { action: "reject", feedback: flags.reject || "rejected" };
+  if (flags.edit !== undefined) {
+    const plan = parseJson(flags.edit, 'give the plan as {"steps": [...]} or as a list of steps');
+    return { action: "edit", plan: Array.isArray(plan) ? { steps: plan } : plan };
+  }
+  throw new UsageError("a plan approval takes --approve, --reject or --edit");
+}
+
+function stepValue(
+  request: Extract<ApprovalRequest, { type: "step_approval" }>,
+  flags: DecisionFlags,
+): unknown {
+  const ids = request.steps.map((s) => s.stepId);
+  const stepId = flags.step ?? (ids.length === 1 ? ids[0] : undefined);
+  if (!stepId)
+    throw new UsageError(`${ids.length} steps wait for approval (${ids.join(", ")}): add --step ID`);
+  if (flags.approve) return { stepId, action: "approve" };
+  if (flags.reject !== undefined)
+    return { stepId, action: "reject", ...(flags.reject ? { reason: flags.reject } : {}) };
+  if (flags.edit !== undefined)
+    return { stepId, action: "edit", args: parseJson(flags.edit, "give the step's args as a JSON object") };
+  throw new UsageError("a step approval takes --approve, --reject or --edit");
+}
+
+function budgetValue(flags: DecisionFlags): unknown {
+  if (flags.finish) return { action: "finish" };
+  if (flags.raise?.length) {
+    const limits: Partial<Record<BudgetKey, number>> = {};
+    for (const item of flags.raise) {
+      const [key, value] = item.split("=");
+      if (!BUDGET_KEYS.includes(key as BudgetKey) || !Number.isFinite(Number(value))) {
+        throw new UsageError(
+          `--raise takes KEY=NUMBER with KEY one of ${BUDGET_KEYS.join(", ")} (got "${item}")`,
+        );
+      }
+      limits[key as BudgetKey] = Number(value);
+    }
+    return { action: "raise", limits };
+  }
+  throw new UsageError("a budget stop takes --raise KEY=NUMBER (repeatable) or --finish");
+}
+
+/** What waits, and the commands that answer it, for a person reading a log. */
+export function describeWaiting(threadId: string, request: ApprovalRequest): string {
+  const lines: string[] = [];
+  const cmd = `plan-execute resume ${threadId}`;
+  if (request.errors.length) lines.push(...request.errors.map((e) => `refused: ${e}`));
+  if (request.type === "plan_approval") {
+    lines.push(`The plan (v${request.version}) waits for approval:`);
+    for (const s of request.steps)
+      lines.push(`  ${s.id} [${s.tool}, ${s.risk}] ${s.description} args=${JSON.stringify(s.args)}`);
+    lines.push(`Resume: ${cmd} --approve | --reject "<why>" | --edit '{"steps":[...]}'`);
+  } else if (request.type === "step_approval") {
+    lines.push(`${request.steps.length} step(s) wait for approval:`);
+    for (const s of request.steps)
+      lines.push(
+        `  ${s.stepId} [${s.tool}, ${s.risk}] ${s.description}\n    args: ${JSON.stringify(s.args)}`,
+      );
+    lines.push(`Resume: ${cmd} --step ID --approve | --reject "<why>" | --edit '<args json>'`);
+  } else {
+    lines.push("A budget limit was reached:");
+    for (const e of request.exceeded) lines.push(`  ${e.key}: used ${round(e.used)} of ${e.limit}`);
+    lines.push(`Resume: ${cmd} --raise ${request.exceeded[0]?.key ?? "maxTokens"}=<new limit> | --finish`);
+  }
+  return lines.join("\n");
+}
+
+function round(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(4);
+}

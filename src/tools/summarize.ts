@@ -1,0 +1,96 @@
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { z } from "zod";
+import { textOf, usageOf } from "../models/structured.js";
+import { ToolInputError, type PlanTool } from "./types.js";
+
+/** Each dependency's output is cut to this many characters in the prompt. */
+const MAX_INPUT_CHARS = 12_000;
+
+const SummarizeArgs = z
+  .object({
+    text: z
+      .string()
+      .max(50_000)
+      .optional()
+      .describe(
+        "The text to summarise; may embed {{step_id.output}} references. When omitted, the outputs of the steps " +
+          "this step depends on are summarised.",
+      ),
+    focus: z
+      .string()
+      .max(500)
+      .optional()
+      .describe("What the summary is for or should concentrate on, e.g. 'an executive summary for the CFO'."),
+    maxWords: z
+      .number()
+      .int()
+      .min(20)
+      .max(1000)
+      .default(150)
+      .describe("Upper bound on the summary's length in words."),
+    format: z
+      .enum(["paragraph", "bullets"])
+      .default("paragraph")
+      .describe("'paragraph' (default) for prose, 'bullets' for a bulleted list."),
+  })
+  .strict();
+
+type SummarizeArgs = z.output<typeof SummarizeArgs>;
+
+function clip(text: string): string {
+  return text.length > MAX_INPUT_CHARS
+    ? `${text.slice(0, MAX_INPUT_CHARS)}… (${text.length - MAX_INPUT_CHARS} more characters)`
+    : text;
+}
+
+/** `summarize`: an LLM step on the executor model that condenses text or earlier steps' outputs. */
+export const summarizeTool: PlanTool<SummarizeArgs> = {
+  name: "summarize",
+  description:
+    "Summarise text, or the outputs of the steps this step depends on, with the executor language model: keeps " +
+    "figures exactly as given, invents none. Returns the summary as text. Use for executive summaries and digests.",
+  schema: SummarizeArgs as unknown as z.ZodType<SummarizeArgs>,
+  risk: "LOW",
+  usesModel: true,
+  timeoutMs: 120_000,
+  async run(args, ctx) {
+    const material = args.text?.trim()
+      ? clip(args.text)
+      : ctx.dependencies
+          .map(
+            (d) =>
+              `[${d.id}] ${d.description}\n${clip(typeof d.output === "string" ? d.output : JSON.stringify(d.output))}`,
+          )
+          .join("\n\n");
+    if (!material.trim()) {
+      throw new ToolInputError(
+        "nothing to summarise: give text, or make the step depend on the steps to summarise",
+      );
+    }
+    const shape =
+      args.format === "bullets"
+        ? "a bulleted list, one point per line starting with '- '"
+        : "one or two paragraphs";
+    const messages = [
+      new SystemMessage(
+        "You summarise material for one step of a larger plan. Use only the material given. Keep every number " +
+          "exactly as it appears; never invent or recompute figures. Answer with the summary only.",
+      ),
+      new HumanMessage(
+        [
+          `Overall goal: ${ctx.goal}`,
+          `This step: ${ctx.step.description}`,
+          `Expected output: ${ctx.step.expected_output}`,
+          args.focus ? `Focus: ${args.focus}` : "",
+          `Length: at most ${args.maxWords} words, as ${shape}.`,
+          `Material:\n${material}`,
+        ]
+          .filter(Boolean)
+          .join("\n\n"),
+      ),
+    ];
+    const reply = await ctx.model.invoke(messages, { signal: ctx.signal });
+    ctx.reportUsage(usageOf(reply));
+    return textOf(reply).trim();
+  },
+};
