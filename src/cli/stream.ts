@@ -51,7 +51,10 @@ export async function streamRun(
       ? new LiveTable(options.out)
       : new ProgressRenderer(options.out, { colors: false });
   try {
-    const stream = await agent.stream(input as never, {
+    // A new run saves its settings with its input: a crash before the planner finishes loses nothing.
+    const withSettings =
+      input && "goal" in input && options.context ? { ...input, runSettings: options.context } : input;
+    const stream = await agent.stream(withSettings as never, {
       ...config,
       streamMode: ["custom", "messages"] as const,
       recursionLimit: 200,

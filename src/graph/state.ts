@@ -178,6 +178,13 @@ export const PlanExecuteState = new StateSchema({
 
 export const PlanExecuteInput = z.object({
   goal: z.string().min(1).describe("What the agent should achieve, in plain language."),
+  runSettings: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .optional()
+    .describe(
+      "Settings saved with the run's first checkpoint, so that a resume after a crash uses them too.",
+    ),
 });
 
 export type PlanExecuteStateType = typeof PlanExecuteState.State;
