@@ -41,55 +41,48 @@ function timed(node: Node): Node {
 export function buildPlanExecuteGraph(deps: NodeDeps) {
   const settingsOf = (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
     runSettings(state, config.context);
-  return (
-    new StateGraph({ state: PlanExecuteState, input: PlanExecuteInput, context: PlanExecuteContextSchema })
-      .addNode("planner", timed(createPlannerNode(deps)))
-      .addNode("review_plan", createReviewPlanNode(deps))
-      .addNode("executor", timed(createExecutorNode(deps)))
-      .addNode("approve_steps", createApproveStepsNode(deps))
-      .addNode("evaluator", timed(createEvaluatorNode(deps)))
-      .addNode("replanner", timed(createReplannerNode(deps)))
-      .addNode("budget", budgetGate)
-      .addNode("synthesizer", timed(createSynthesizerNode(deps)))
-      .addEdge(START, "planner")
-      .addConditionalEdges(
-        "planner",
-        (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
-          routeAfterPlanner(state, settingsOf(state, config), deps.tools),
-        ["planner", "review_plan", "executor", "budget", END],
-      )
-      .addConditionalEdges(
-        "review_plan",
-        (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
-          routeAfterReview(state, settingsOf(state, config)),
-        ["planner", "executor", "budget"],
-      )
-      .addEdge("executor", "evaluator")
-      // After the evaluator, a step approval or a budget stop, the same question: what is next?
-      .addConditionalEdges(
-        "evaluator",
-        (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
-          routeAfterEvaluation(state, settingsOf(state, config)),
-        ["executor", "approve_steps", "replanner", "budget", "synthesizer"],
-      )
-      .addConditionalEdges(
-        "approve_steps",
-        (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
-          routeAfterEvaluation(state, settingsOf(state, config)),
-        ["executor", "approve_steps", "replanner", "budget", "synthesizer"],
-      )
-      .addConditionalEdges(
-        "budget",
-        (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
-          routeAfterEvaluation(state, settingsOf(state, config)),
-        ["executor", "approve_steps", "replanner", "budget", "synthesizer"],
-      )
-      .addConditionalEdges(
-        "replanner",
-        (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
-          routeAfterReplan(state, settingsOf(state, config)),
-        ["replanner", "executor", "budget", "synthesizer"],
-      )
-      .addEdge("synthesizer", END)
-  );
+  const graph = new StateGraph({
+    state: PlanExecuteState,
+    input: PlanExecuteInput,
+    context: PlanExecuteContextSchema,
+  })
+    .addNode("planner", timed(createPlannerNode(deps)))
+    .addNode("review_plan", createReviewPlanNode(deps))
+    .addNode("executor", timed(createExecutorNode(deps)))
+    .addNode("approve_steps", createApproveStepsNode(deps))
+    .addNode("evaluator", timed(createEvaluatorNode(deps)))
+    .addNode("replanner", timed(createReplannerNode(deps)))
+    .addNode("budget", budgetGate)
+    .addNode("synthesizer", timed(createSynthesizerNode(deps)))
+    .addEdge(START, "planner")
+    .addConditionalEdges(
+      "planner",
+      (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+        routeAfterPlanner(state, settingsOf(state, config), deps.tools),
+      ["planner", "review_plan", "executor", "budget", END],
+    )
+    .addConditionalEdges(
+      "review_plan",
+      (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+        routeAfterReview(state, settingsOf(state, config)),
+      ["planner", "executor", "budget"],
+    )
+    .addEdge("executor", "evaluator")
+    .addConditionalEdges(
+      "replanner",
+      (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+        routeAfterReplan(state, settingsOf(state, config)),
+      ["replanner", "executor", "budget", "synthesizer"],
+    )
+    .addEdge("synthesizer", END);
+  // After the evaluator, a step approval or a budget stop, the same question: what is next?
+  for (const from of ["evaluator", "approve_steps", "budget"] as const) {
+    graph.addConditionalEdges(
+      from,
+      (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+        routeAfterEvaluation(state, settingsOf(state, config)),
+      ["executor", "approve_steps", "replanner", "budget", "synthesizer"],
+    );
+  }
+  return graph;
 }
