@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from "vitest";
 /** Kill points across the suite; `npm run soak:crash` raises it to 50. */
 const KILLS = Number(process.env.CRASH_KILLS ?? 20);
 const THREADS = Math.max(1, Math.ceil(KILLS / 2));
-const STEPS = ["a", "b", "c", "d", "e", "mail_1", "mail_2", "f"];
 
 const dir = mkdtempSync(join(tmpdir(), "pe-crash-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,7 +72,6 @@ describe("crash test: SIGKILL at random moments, resume from SQLite in a new pro
       console.log(
         `crash test: ${KILLS} kills over ${THREADS} threads; ${rawCompletions} raw completions of ${THREADS * 6} work steps`,
       );
-      expect(STEPS).toHaveLength(8);
     },
   );
 });
