@@ -27,18 +27,26 @@ export interface SearchOutput {
   results: SearchResult[];
 }
 
-const SearchArgs = z
-  .object({
-    query: z.string().min(1).max(500).describe("Keywords to search for, e.g. 'AMD revenue 2024'."),
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(10)
-      .default(3)
-      .describe("How many results to return, best first (1-10)."),
-  })
-  .strict();
+/**
+ * Args of every `search` tool (bundled corpus or web): the planner sees one shape whichever
+ * backend is configured. Backends differ only in how long a query they accept.
+ */
+export function searchArgsSchema(maxQueryChars: number, queryHint: string) {
+  return z
+    .object({
+      query: z.string().min(1).max(maxQueryChars).describe(queryHint),
+      limit: z
+        .number()
+        .int()
+        .min(1)
+        .max(10)
+        .default(3)
+        .describe("How many results to return, best first (1-10)."),
+    })
+    .strict();
+}
+
+const SearchArgs = searchArgsSchema(500, "Keywords to search for, e.g. 'AMD revenue 2024'.");
 
 type SearchArgs = z.output<typeof SearchArgs>;
 

@@ -1,7 +1,7 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { TavilySearch } from "@langchain/tavily";
 import { z } from "zod";
-import type { SearchOutput, SearchResult } from "./search.js";
+import { searchArgsSchema, type SearchOutput, type SearchResult } from "./search.js";
 import { TransientToolError, type PlanTool } from "./types.js";
 
 export interface WebSearchOptions {
@@ -17,18 +17,8 @@ export interface WebSearchOptions {
   timeoutMs?: number;
 }
 
-const WebSearchArgs = z
-  .object({
-    query: z.string().min(1).max(400).describe("What to search the web for, e.g. 'AMD revenue 2024'."),
-    limit: z
-      .number()
-      .int()
-      .min(1)
-      .max(10)
-      .default(3)
-      .describe("How many results to return, best first (1-10)."),
-  })
-  .strict();
+// Web queries are kept shorter than corpus queries (400 characters), as the web tool always did.
+const WebSearchArgs = searchArgsSchema(400, "What to search the web for, e.g. 'AMD revenue 2024'.");
 
 type WebSearchArgs = z.output<typeof WebSearchArgs>;
 
