@@ -6,6 +6,7 @@ import type { PlanStep } from "../plan/schema.js";
 import { resolveReferences, TemplateError } from "../plan/template.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { ToolInputError, type PlanTool, type TokenUsage } from "../tools/types.js";
+import { stepRunName, traceToolRun } from "../tracing/step-runs.js";
 import { isEmptyOutput } from "./checks.js";
 import { backoffDelay, isTransient, sleep, withTimeout, type BackoffPolicy } from "./retry.js";
 
@@ -87,19 +88,28 @@ export async function runStep(
   for (let attempt = 1; ; attempt++) {
     opts.emit({ type: "step_started", stepId: step.id, tool: step.tool, attempt });
     try {
-      const output = await withTimeout(
-        (signal) =>
-          tool.run(args as Record<string, unknown>, {
-            signal,
-            idempotencyKey: `${opts.threadId}:${step.id}`,
-            step,
-            dependencies,
-            model: opts.model,
-            goal: opts.goal,
-            reportUsage: (u: TokenUsage) => addTo(usage, u),
-          }),
-        tool.timeoutMs ?? opts.timeoutMs,
-        opts.signal,
+      const output = await traceToolRun(
+        {
+          name: `${stepRunName(step)} #${attempt}`,
+          tool: step.tool,
+          inputs: args as Record<string, unknown>,
+          metadata: { step_id: step.id, tool: step.tool, risk: opts.tools.riskOf(step.tool), attempt },
+        },
+        () =>
+          withTimeout(
+            (signal) =>
+              tool.run(args as Record<string, unknown>, {
+                signal,
+                idempotencyKey: `${opts.threadId}:${step.id}`,
+                step,
+                dependencies,
+                model: opts.model,
+                goal: opts.goal,
+                reportUsage: (u: TokenUsage) => addTo(usage, u),
+              }),
+            tool.timeoutMs ?? opts.timeoutMs,
+            opts.signal,
+          ),
       );
       if (isEmptyOutput(output, tool))
         return finish("failed", output, "the step produced an empty output", attempt);
@@ -144,6 +154,7 @@ function addTo(total: RoleUsage, u: TokenUsage): void {
   total.output_tokens += u.output_tokens;
   total.total_tokens += u.total_tokens;
   total.calls += 1;
+  if (u.model) total.model = u.model;
 }
 
 function errorMessage(err: unknown): string {

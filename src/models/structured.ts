@@ -14,16 +14,19 @@ export interface StructuredResult<T> {
   usage: RoleUsage;
 }
 
-/** Token usage of one response, counted as one call. */
-export function usageOf(message: BaseMessage | undefined): RoleUsage {
+/**
+ * Token usage of one response, counted as one call, with the model that answered (for cost
+ * estimates): as the response names it, else the client's configured model. The fallback matters:
+ * when LangGraph streams messages, ChatOpenAI's aggregated answer carries no model name.
+ */
+export function usageOf(message: BaseMessage | undefined, model?: unknown): RoleUsage {
   const m = message as
     | { usage_metadata?: Partial<RoleUsage>; response_metadata?: { model_name?: unknown; model?: unknown } }
     | undefined;
   const u = m?.usage_metadata;
   const input = u?.input_tokens ?? 0;
   const output = u?.output_tokens ?? 0;
-  // The model that answered, for cost estimates (OpenAI reports it as model_name).
-  const name = m?.response_metadata?.model_name ?? m?.response_metadata?.model;
+  const name = m?.response_metadata?.model_name ?? m?.response_metadata?.model ?? modelIdOf(model);
   return {
     input_tokens: input,
     output_tokens: output,
@@ -31,6 +34,13 @@ export function usageOf(message: BaseMessage | undefined): RoleUsage {
     calls: 1,
     ...(typeof name === "string" ? { model: name } : {}),
   };
+}
+
+/** The model id a chat model client is configured with (`model` on ChatOpenAI, `modelName` on others). */
+export function modelIdOf(model: unknown): string | undefined {
+  const m = model as { model?: unknown; modelName?: unknown } | undefined;
+  const id = m?.model ?? m?.modelName;
+  return typeof id === "string" && id !== "" ? id : undefined;
 }
 
 /**
@@ -62,7 +72,7 @@ export async function invokeStructured<S extends z.ZodType>(
     );
   }
   const { raw, parsed } = answer;
-  const usage = usageOf(raw);
+  const usage = usageOf(raw, model);
   const result = schema.safeParse(parsed ?? rawToolArgs(raw));
   if (!result.success) {
     const got = parsed === null ? textOf(raw) : JSON.stringify(parsed);

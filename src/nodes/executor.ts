@@ -15,6 +15,7 @@ import { stepsExecuted } from "../execution/budget.js";
 import { prepareArgs, runStep, type StepOutcome, type StepRunOptions } from "../execution/run-step.js";
 import { RISK_TIERS, type RiskTier } from "../tools/types.js";
 import { Semaphore } from "../execution/semaphore.js";
+import { annotateCurrentRun, stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
 import { needsCritic } from "./evaluator.js";
 
@@ -107,8 +108,25 @@ export function createExecutorNode(deps: NodeDeps) {
       });
     };
 
+    /** `runOne` as the step's traced task run: what the step is up front, how it ended at the end. */
+    const runTraced = async (step: PlanStep): Promise<StepOutcome> => {
+      annotateCurrentRun({
+        step_id: step.id,
+        tool: step.tool,
+        risk: deps.tools.riskOf(step.tool),
+        plan_version: state.planVersion,
+        depends_on: step.depends_on,
+      });
+      const outcome = await runOne(step);
+      annotateCurrentRun({
+        step_status: outcome.status,
+        ...("attempts" in outcome ? { attempts: outcome.attempts } : {}),
+      });
+      return outcome;
+    };
+
     for (const step of pending) {
-      inFlight.set(step.id, durable(`${step.id} · ${step.tool}`, runOne)(step));
+      inFlight.set(step.id, durable(stepRunName(step), runTraced)(step));
     }
     const settled = await Promise.allSettled(inFlight.values());
     rethrowControlFlow(settled);

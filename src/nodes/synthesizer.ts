@@ -42,11 +42,12 @@ export function createSynthesizerNode(deps: NodeDeps) {
     });
     let answer = "";
     let last: AIMessageChunk | undefined;
-    for await (const chunk of await deps.models("synthesizer", settings).stream(messages)) {
+    const model = deps.models("synthesizer", settings);
+    for await (const chunk of await model.stream(messages)) {
       answer += chunk.text;
       if (chunk.usage_metadata) last = chunk;
     }
     emit({ type: "final", answer, partial });
-    return { finalAnswer: answer, usage: { synthesizer: usageOf(last) } };
+    return { finalAnswer: answer, usage: { synthesizer: usageOf(last, model) } };
   };
 }

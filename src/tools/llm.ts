@@ -48,7 +48,7 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
       ),
     ];
     const reply = await ctx.model.invoke(messages, { signal: ctx.signal });
-    const usage = usageOf(reply);
+    const usage = usageOf(reply, ctx.model);
     ctx.reportUsage(usage);
     return parseIfJsonObject(textOf(reply));
   },

@@ -90,7 +90,7 @@ export const summarizeTool: PlanTool<SummarizeArgs> = {
       ),
     ];
     const reply = await ctx.model.invoke(messages, { signal: ctx.signal });
-    ctx.reportUsage(usageOf(reply));
+    ctx.reportUsage(usageOf(reply, ctx.model));
     return textOf(reply).trim();
   },
 };

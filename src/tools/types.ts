@@ -26,6 +26,8 @@ export interface TokenUsage {
   input_tokens: number;
   output_tokens: number;
   total_tokens: number;
+  /** The model that answered, for cost estimates. */
+  model?: string;
 }
 
 /** A tool the planner can put in a step. */

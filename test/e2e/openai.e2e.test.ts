@@ -254,6 +254,10 @@ describe("the graph through ChatOpenAI against the fake OpenAI server", () => {
     expect(state.usage.executor).toMatchObject({ calls: 1 });
     expect(state.usage.evaluator).toMatchObject({ calls: 1 });
     expect(state.usage.synthesizer!.output_tokens).toBe(Math.ceil(state.finalAnswer!.length / 4));
+    // Each role's usage names the model that answered, streamed or not, so costs can be priced.
+    for (const role of ["planner", "executor", "evaluator", "synthesizer"] as const) {
+      expect(state.usage[role]?.model, role).toBe(chat[0]!.body!.model);
+    }
   });
 
   it("completes when the client retries a 429 with Retry-After and a 500", async () => {
