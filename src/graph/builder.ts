@@ -1,4 +1,5 @@
 import { END, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { z } from "zod";
 import { createApproveStepsNode } from "../nodes/approve-steps.js";
 import { budgetGate } from "../nodes/budget-gate.js";
 import type { NodeDeps } from "../nodes/deps.js";
@@ -8,7 +9,7 @@ import { createPlannerNode } from "../nodes/planner.js";
 import { createReplannerNode } from "../nodes/replanner.js";
 import { createReviewPlanNode } from "../nodes/review-plan.js";
 import { createSynthesizerNode } from "../nodes/synthesizer.js";
-import { PlanExecuteContextSchema, runSettings } from "./context.js";
+import { layerSettings, PlanExecuteContextSchema, resolveSettings, runSettings } from "./context.js";
 import { routeAfterEvaluation, routeAfterPlanner, routeAfterReplan, routeAfterReview } from "./routing.js";
 import {
   PlanExecuteInput,
@@ -32,28 +33,56 @@ function timed(node: Node): Node {
 }
 
 /**
+ * What `invoke(input, { context })` accepts: any of the run settings, checked at run time. An
+ * invocation names only the settings it changes. (LangGraph types a zod context as an object with
+ * every key required, which would push callers to spell out defaults that hide the agent's and
+ * the run's own settings; so the type is an open record: use `satisfies PlanExecuteContext`.)
+ */
+const InvocationContextSchema = PlanExecuteContextSchema.partial() as unknown as z.ZodObject<
+  Record<never, never>
+>;
+
+/**
+ * With agent defaults, each node gets the run's layered settings as its context (defaults < the
+ * run's stored settings < this invocation's context), so that every `runSettings(state, context)`
+ * in the nodes sees them. The planner still stores only what the caller gave as the run's settings:
+ * the defaults belong to the code that builds the graph and apply afresh in every process.
+ */
+function withDefaults(node: Node, defaults: NodeDeps["defaults"]): Node {
+  if (!defaults || Object.keys(defaults).length === 0) return node;
+  return async (state, config) => {
+    const context = layerSettings(defaults as Record<string, unknown>, state.runSettings, config.context);
+    const update = await node(state, { ...config, context });
+    return update.runSettings ? { ...update, runSettings: { ...(config.context ?? {}) } } : update;
+  };
+}
+
+/**
  * The uncompiled plan-and-execute graph. Compile it with your own checkpointer, or use
- * `createPlanExecuteAgent`, which does that for you.
+ * `createPlanExecuteAgent`, which does that for you and takes the defaults as policies and limits.
  *
  * @example
  * const graph = buildPlanExecuteGraph({ models, tools }).compile({ checkpointer: new MemorySaver() });
  */
 export function buildPlanExecuteGraph(deps: NodeDeps) {
+  // Invalid defaults fail here, with the setting named, rather than in the first node of every run.
+  if (deps.defaults) resolveSettings(deps.defaults);
   const settingsOf = (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
-    runSettings(state, config.context);
+    runSettings(state, config.context, deps.defaults);
+  const node = (n: Node) => withDefaults(n, deps.defaults);
   const graph = new StateGraph({
     state: PlanExecuteState,
     input: PlanExecuteInput,
-    context: PlanExecuteContextSchema,
+    context: InvocationContextSchema,
   })
-    .addNode("planner", timed(createPlannerNode(deps)))
-    .addNode("review_plan", createReviewPlanNode(deps))
-    .addNode("executor", timed(createExecutorNode(deps)))
-    .addNode("approve_steps", createApproveStepsNode(deps))
-    .addNode("evaluator", timed(createEvaluatorNode(deps)))
-    .addNode("replanner", timed(createReplannerNode(deps)))
-    .addNode("budget", budgetGate)
-    .addNode("synthesizer", timed(createSynthesizerNode(deps)))
+    .addNode("planner", timed(node(createPlannerNode(deps))))
+    .addNode("review_plan", node(createReviewPlanNode(deps)))
+    .addNode("executor", timed(node(createExecutorNode(deps))))
+    .addNode("approve_steps", node(createApproveStepsNode(deps)))
+    .addNode("evaluator", timed(node(createEvaluatorNode(deps))))
+    .addNode("replanner", timed(node(createReplannerNode(deps))))
+    .addNode("budget", node(budgetGate))
+    .addNode("synthesizer", timed(node(createSynthesizerNode(deps))))
     .addEdge(START, "planner")
     .addConditionalEdges(
       "planner",

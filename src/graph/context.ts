@@ -79,19 +79,51 @@ export type BudgetKey = (typeof BUDGET_KEYS)[number];
 export type PlanExecuteContext = z.input<typeof PlanExecuteContextSchema>;
 export type Settings = z.output<typeof PlanExecuteContextSchema>;
 
+/** Settings a policy decides: when a person is asked, and whether the critic runs. */
+export const POLICY_KEYS = ["approvePlan", "autoApprove", "critic"] as const;
+export type PolicyKey = (typeof POLICY_KEYS)[number];
+
+/** Settings that bound a run: plan size, retries, concurrency, timeouts and the budgets. */
+export const LIMIT_KEYS = [
+  "maxSteps",
+  "maxPlanAttempts",
+  "maxReplans",
+  "maxConcurrency",
+  "stepTimeoutMs",
+  "maxRetries",
+  ...BUDGET_KEYS,
+] as const;
+export type LimitKey = (typeof LIMIT_KEYS)[number];
+
 /**
- * The settings of a run: those it started with (kept in state, so a resume in another process
- * needs none), overridden by the context of this invocation, then by budget limits a person
- * raised at a budget stop.
+ * Layers partial settings: each layer overrides the ones before it key by key. A key whose value
+ * is `undefined` overrides nothing (`null` does: it switches a budget off).
+ */
+export function layerSettings(
+  ...layers: (Record<string, unknown> | null | undefined)[]
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer ?? {})) if (value !== undefined) merged[key] = value;
+  }
+  return merged;
+}
+
+/**
+ * The settings of a run, lowest precedence first: `defaults` (those of the agent, given to
+ * `createPlanExecuteAgent`), those it started with (kept in state, so a resume in another process
+ * needs none), the context of this invocation, then budget limits a person raised at a budget stop.
  */
 export function runSettings(
   state: { runSettings?: Record<string, unknown> | null; budgetRaises?: Partial<Record<BudgetKey, number>> },
   context: unknown,
+  defaults?: PlanExecuteContext,
 ): Settings {
-  const merged = {
-    ...(state.runSettings ?? {}),
-    ...((context as Record<string, unknown> | undefined) ?? {}),
-  };
+  const merged = layerSettings(
+    defaults as Record<string, unknown> | undefined,
+    state.runSettings,
+    context as Record<string, unknown> | undefined,
+  );
   return { ...resolveSettings(merged), ...(state.budgetRaises ?? {}) };
 }
 

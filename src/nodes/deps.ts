@@ -1,3 +1,4 @@
+import type { PlanExecuteContext } from "../graph/context.js";
 import type { ModelProvider } from "../models/provider.js";
 import type { ToolRegistry } from "../tools/registry.js";
 
@@ -5,4 +6,9 @@ import type { ToolRegistry } from "../tools/registry.js";
 export interface NodeDeps {
   models: ModelProvider;
   tools: ToolRegistry;
+  /**
+   * Settings every run starts from (the agent's policies and limits). A run's own settings and
+   * each invocation's context override them key by key. The builder throws for an invalid one.
+   */
+  defaults?: PlanExecuteContext;
 }
