@@ -7,12 +7,17 @@ import { hasLiveModel, readEnv } from "../config/env.js";
 import type { PlanExecuteContext } from "../graph/context.js";
 import { buildPlanExecuteGraph } from "../graph/builder.js";
 import type { PlanExecuteStateType } from "../graph/state.js";
-import { fixedModelProvider } from "../models/provider.js";
+import { fixedModelProvider, openAIModelProvider } from "../models/provider.js";
 import { scriptedRoles } from "../models/scripted.js";
 import { createScenarioAgent } from "../scenarios/agent.js";
 import { findScenario, scenarioForGoal, SCENARIOS } from "../scenarios/index.js";
-import { createSendEmailTool } from "../tools/email.js";
-import { createDefaultTools, toolSuiteOptionsFromEnv } from "../tools/index.js";
+import {
+  isLocalModelRun,
+  localModelSettings,
+  localServerEnv,
+  serveScenario,
+} from "../scenarios/local-server.js";
+import { createLiveTools, DEFAULT_OUTBOX } from "../tools/index.js";
 import { ToolRegistry } from "../tools/registry.js";
 import { CheckpointerConfigError, openCheckpointer, type OpenedCheckpointer } from "./checkpointer.js";
 import { askDecision } from "./prompt.js";
@@ -21,7 +26,8 @@ import { streamRun } from "./stream.js";
 
 const USAGE = `Usage: plan-execute <command> [options]
   run "<goal>" [--thread ID] [--approve-plan] [--auto-approve LOW|MEDIUM|HIGH]   a live goal (needs OPENAI_API_KEY or OPENAI_BASE_URL)
-  demo [scenario ...] [--no-latency]        offline scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}
+  demo [scenario ...] [--no-latency] [--live-local]   offline scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}
+                                            (--live-local: through ChatOpenAI and a local OpenAI-compatible server)
   resume <thread> [--approve | --reject "<why>" | --edit '<json>'] [--step ID] [--raise KEY=N] [--finish]
   threads | show <thread> | history <thread> | fork <thread> --checkpoint ID
 Options: --db FILE (default .plan-execute/checkpoints.sqlite)  --checkpointer postgres://…  --outbox DIR  --json
@@ -40,10 +46,11 @@ function parse(argv: string[]) {
       thread: { type: "string" },
       db: { type: "string" },
       checkpointer: { type: "string" },
-      outbox: { type: "string", default: ".plan-execute/outbox" },
+      outbox: { type: "string" },
       "approve-plan": { type: "boolean", default: false },
       "auto-approve": { type: "string" },
       "no-latency": { type: "boolean", default: false },
+      "live-local": { type: "boolean", default: false },
       approve: { type: "boolean", default: false },
       reject: { type: "string" },
       edit: { type: "string" },
@@ -60,6 +67,8 @@ interface Cli {
   flags: Flags;
   db: OpenedCheckpointer;
   interactive: boolean;
+  /** Run when the command ends (e.g. stopping a local model server). */
+  cleanup: (() => Promise<void>)[];
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -82,9 +91,11 @@ async function main(argv: string[]): Promise<number> {
   if (!handler) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
   const db = await openCheckpointer({ db: flags.db, url: flags.checkpointer ?? readEnv().databaseUrl });
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !flags.json;
+  const cli: Cli = { flags, db, interactive, cleanup: [] };
   try {
-    return await handler({ flags, db, interactive }, rest);
+    return await handler(cli, rest);
   } finally {
+    for (const close of cli.cleanup) await close();
     await db.close();
   }
 }
@@ -100,16 +111,26 @@ function runContext(flags: Flags): PlanExecuteContext {
   };
 }
 
-/** The agent for a thread: a demo thread gets its scenario's script (continued where it stopped), others the live models. */
-function agentFor(cli: Cli, goal: string, state?: PlanExecuteStateType): PlanExecuteAgent {
+/**
+ * The agent for a thread: a demo thread gets its scenario's script (continued where it stopped),
+ * through the local OpenAI-compatible server when it runs live-local; other threads the live models.
+ */
+async function agentFor(cli: Cli, goal: string, state?: PlanExecuteStateType): Promise<PlanExecuteAgent> {
   const scenario = scenarioForGoal(goal);
   if (scenario) {
-    return createScenarioAgent(scenario, {
+    const options = {
       checkpointer: cli.db.saver,
-      outbox: cli.flags.outbox,
+      outbox: outboxOf(cli),
       latency: !cli.flags["no-latency"],
       answered: state?.usage,
-    });
+    };
+    if (!(state ? isLocalModelRun(state.runSettings) : cli.flags["live-local"])) {
+      return createScenarioAgent(scenario, options);
+    }
+    const server = await serveScenario(scenario, { answered: state?.usage, chunkDelayMs: 15 });
+    cli.cleanup.push(() => server.close());
+    if (!cli.flags.json) out.write(`models: ChatOpenAI → local OpenAI-compatible server ${server.url}\n`);
+    return createScenarioAgent(scenario, { ...options, models: openAIModelProvider(localServerEnv(server)) });
   }
   const env = readEnv();
   if (!hasLiveModel(env)) {
@@ -117,11 +138,13 @@ function agentFor(cli: Cli, goal: string, state?: PlanExecuteStateType): PlanExe
       "no model is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server); `plan-execute demo` runs offline",
     );
   }
-  const tools = [
-    ...createDefaultTools(toolSuiteOptionsFromEnv(env)),
-    createSendEmailTool({ outbox: cli.flags.outbox }),
-  ];
-  return createPlanExecuteAgent({ checkpointer: cli.db.saver, tools: new ToolRegistry(tools) });
+  const tools = createLiveTools(env, { outbox: outboxOf(cli) });
+  return createPlanExecuteAgent({ checkpointer: cli.db.saver, tools });
+}
+
+/** send_email's folder: --outbox, else PLAN_EXECUTE_OUTBOX, else `.plan-execute/outbox`. */
+function outboxOf(cli: Cli): string {
+  return cli.flags.outbox ?? readEnv().outbox ?? DEFAULT_OUTBOX;
 }
 
 /** Reads threads without running anything (no model is called). */
@@ -186,7 +209,7 @@ async function run(cli: Cli, args: string[]): Promise<number> {
   const goal = args.join(" ").trim();
   if (goal === "") throw new UsageError(`run needs a goal\n${USAGE}`);
   const threadId = cli.flags.thread ?? randomUUID();
-  const agent = agentFor(cli, goal);
+  const agent = await agentFor(cli, goal);
   if (!cli.flags.json) out.write(`thread ${threadId}\n`);
   return drive(cli, agent, { goal }, threadId, runContext(cli.flags));
 }
@@ -201,8 +224,9 @@ async function demo(cli: Cli, names: string[]): Promise<number> {
         : `demo-${scenario.name}-${randomUUID().slice(0, 8)}`;
     if (!cli.flags.json)
       out.write(`\n━━ ${scenario.name}: ${scenario.title}\nGoal: ${scenario.goal}\nthread ${threadId}\n\n`);
-    const code = await drive(cli, agentFor(cli, scenario.goal), { goal: scenario.goal }, threadId, {
+    const code = await drive(cli, await agentFor(cli, scenario.goal), { goal: scenario.goal }, threadId, {
       ...scenario.context,
+      ...(cli.flags["live-local"] ? localModelSettings() : {}),
       ...runContext(cli.flags),
     });
     worst = Math.max(worst, code);
@@ -222,7 +246,7 @@ function scenarioByName(name: string) {
 async function resume(cli: Cli, [threadId]: string[]): Promise<number> {
   const snapshot = await loadThread(cli, threadId);
   const state = snapshot.values as PlanExecuteStateType;
-  const agent = agentFor(cli, state.goal, state);
+  const agent = await agentFor(cli, state.goal, state);
   const request = snapshot.tasks.flatMap((t) => t.interrupts)[0]?.value as
     Parameters<typeof resumeValue>[0] | undefined;
   const f = cli.flags;

@@ -10,6 +10,12 @@ export interface EnvConfig {
   models: { planner?: string; executor?: string; evaluator?: string; synthesizer?: string };
   /** PostgreSQL URL for the checkpointer (the CLI's --checkpointer overrides it). */
   databaseUrl?: string;
+  /** Folder the file and data tools are confined to (PLAN_EXECUTE_WORKSPACE). */
+  workspace?: string;
+  /** Hosts http_get may fetch from, comma-separated in PLAN_EXECUTE_ALLOW_HOSTS. */
+  allowHosts?: string[];
+  /** Folder send_email writes its .eml files to (PLAN_EXECUTE_OUTBOX). */
+  outbox?: string;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -23,6 +29,12 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     openaiBaseUrl: nonEmpty(env.OPENAI_BASE_URL),
     tavilyApiKey: nonEmpty(env.TAVILY_API_KEY),
     databaseUrl: nonEmpty(env.DATABASE_URL),
+    workspace: nonEmpty(env.PLAN_EXECUTE_WORKSPACE),
+    allowHosts: nonEmpty(env.PLAN_EXECUTE_ALLOW_HOSTS)
+      ?.split(",")
+      .map((h) => h.trim())
+      .filter(Boolean),
+    outbox: nonEmpty(env.PLAN_EXECUTE_OUTBOX),
     models: {
       planner: nonEmpty(env.PLANNER_MODEL),
       executor: nonEmpty(env.EXECUTOR_MODEL),

@@ -1,4 +1,5 @@
-import { ReducedValue, StateSchema } from "@langchain/langgraph";
+import { withLangGraph, type ReducedZodChannel, type UpdateType } from "@langchain/langgraph/zod";
+import type { InteropZodType } from "@langchain/core/utils/types";
 import { z } from "zod";
 import { MODEL_ROLES, type ModelRole } from "../models/roles.js";
 import { BUDGET_KEYS } from "./context.js";
@@ -26,8 +27,8 @@ export const ApprovalSchema = z.object({
   /** The fully resolved args shown to the person (and, after an edit, the args the tool gets). */
   args: z.record(z.string(), z.unknown()),
   risk: z.enum(["LOW", "MEDIUM", "HIGH"]),
-  reason: z.string().nullable().default(null),
-  decidedAt: z.number().nullable().default(null),
+  reason: z.string().nullable(),
+  decidedAt: z.number().nullable(),
 });
 export type Approval = z.output<typeof ApprovalSchema>;
 
@@ -39,7 +40,7 @@ export const AuditEntrySchema = z.object({
   args: z.record(z.string(), z.unknown()),
   /** ran: ran without asking (within autoApprove); the others: what a person decided. */
   decision: z.enum(["ran", "approved", "edited", "rejected"]),
-  reason: z.string().nullable().default(null),
+  reason: z.string().nullable(),
 });
 export type AuditEntry = z.output<typeof AuditEntrySchema>;
 
@@ -116,64 +117,111 @@ const StepsMap = z.record(z.string(), StepRecordSchema);
 const StepPatches = z.record(z.string(), StepPatchSchema);
 const UsageMap = z.partialRecord(z.enum(MODEL_ROLES), UsageSchema);
 
-/** The one state channel set shared by every node. */
-export const PlanExecuteState = new StateSchema({
+/**
+ * A last-value channel whose initial value is `initial` (LangGraph's registry reads channel defaults
+ * from its own metadata, not from zod's `.default()`).
+ */
+function withInitial<T extends z.ZodType>(schema: T, initial: () => z.output<T>): T {
+  return withLangGraph(schema as InteropZodType, { default: initial }) as T;
+}
+
+/** A channel that parallel writers update through `reduce`; an update is validated against `update`. */
+function reduced<T extends z.ZodType, U extends z.ZodType>(
+  schema: T,
+  update: U,
+  reduce: (current: z.output<T>, update: z.output<U>) => z.output<T>,
+  initial: () => z.output<T>,
+): ReducedZodChannel<T, U> {
+  return withLangGraph(schema as InteropZodType, {
+    reducer: { schema: update as InteropZodType, fn: reduce },
+    default: initial,
+  }) as unknown as ReducedZodChannel<T, U>;
+}
+
+/**
+ * The one state channel set shared by every node.
+ *
+ * Plain zod with LangGraph's schema registry rather than `StateSchema`: the LangGraph server (and so
+ * LangGraph Studio) reads a graph's context schema only from zod-defined graphs; for `StateSchema`
+ * graphs it shows no configuration panel.
+ */
+export const PlanExecuteState = z.object({
   goal: z.string().describe("What the agent should achieve."),
-  plan: z
-    .array(PlanStepSchema)
-    .default(() => [])
-    .describe("The current plan: finished steps and those to run."),
-  steps: new ReducedValue(
-    StepsMap.default(() => ({})),
-    {
-      inputSchema: StepPatches,
-      reducer: mergeStepRecords,
-    },
+  plan: withInitial(
+    z.array(PlanStepSchema).describe("The current plan: finished steps and those to run."),
+    () => [],
   ),
-  planVersion: z.number().int().default(0).describe("1 for the first valid plan, +1 per recovery plan."),
-  planAttempts: z.number().int().default(0).describe("Planner calls in the current planning round."),
-  rejectedPlan: z
-    .array(PlanStepSchema)
-    .default(() => [])
-    .describe("The last proposal that failed validation, shown to the model with the problems."),
-  validationErrors: z
-    .array(z.string())
-    .default(() => [])
-    .describe("Why the last proposed plan was refused."),
-  replans: z.number().int().default(0),
-  usage: new ReducedValue(
-    UsageMap.default(() => ({})),
-    {
-      inputSchema: UsageMap,
-      reducer: addUsage,
-    },
+  steps: reduced(
+    StepsMap.describe("Each step's status, output, error, attempts and evaluation, by step id."),
+    StepPatches,
+    mergeStepRecords,
+    () => ({}),
   ),
-  runSettings: z
-    .record(z.string(), z.unknown())
-    .nullable()
-    .default(null)
-    .describe("The settings this run started with; a resume without context uses them."),
-  budgetRaises: z.partialRecord(z.enum(BUDGET_KEYS), z.number()).default(() => ({})),
-  planReview: z
-    .object({ version: z.number().int(), decision: z.enum(["approved", "edited"]) })
-    .nullable()
-    .default(null)
-    .describe("The plan version a person approved, when plan approval is on."),
-  planFeedback: z.string().nullable().default(null).describe("Why a person rejected the last plan."),
-  audit: new ReducedValue(
-    z.array(AuditEntrySchema).default(() => []),
-    {
-      inputSchema: z.array(AuditEntrySchema),
-      reducer: (a, b) => [...a, ...b],
-    },
+  planVersion: withInitial(
+    z.number().int().describe("1 for the first valid plan, +1 per recovery plan."),
+    () => 0,
   ),
-  activeMs: new ReducedValue(z.number().default(0), {
-    inputSchema: z.number(),
-    reducer: (a, b) => a + b,
-  }),
-  finishRequested: z.boolean().default(false).describe("A person chose to finish now at a budget stop."),
-  finalAnswer: z.string().nullable().default(null),
-  error: z.string().nullable().default(null).describe("Why the run ended without an answer, if it did."),
+  planAttempts: withInitial(
+    z.number().int().describe("Planner calls in the current planning round."),
+    () => 0,
+  ),
+  rejectedPlan: withInitial(
+    z
+      .array(PlanStepSchema)
+      .describe("The last proposal that failed validation, shown to the model with the problems."),
+    () => [],
+  ),
+  validationErrors: withInitial(
+    z.array(z.string()).describe("Why the last proposed plan was refused."),
+    () => [],
+  ),
+  replans: withInitial(z.number().int().describe("Recovery plans written so far."), () => 0),
+  usage: reduced(UsageMap.describe("Token usage per model role."), UsageMap, addUsage, () => ({})),
+  runSettings: withInitial(
+    z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe("The settings this run started with; a resume without context uses them."),
+    () => null,
+  ),
+  budgetRaises: withInitial(
+    z
+      .partialRecord(z.enum(BUDGET_KEYS), z.number())
+      .describe("Budget limits a person raised at a budget stop."),
+    () => ({}),
+  ),
+  planReview: withInitial(
+    z
+      .object({ version: z.number().int(), decision: z.enum(["approved", "edited"]) })
+      .nullable()
+      .describe("The plan version a person approved, when plan approval is on."),
+    () => null,
+  ),
+  planFeedback: withInitial(
+    z.string().nullable().describe("Why a person rejected the last plan."),
+    () => null,
+  ),
+  audit: reduced(
+    z.array(AuditEntrySchema).describe("MEDIUM and HIGH steps that ran, and what people decided."),
+    z.array(AuditEntrySchema),
+    (a, b) => [...a, ...b],
+    () => [],
+  ),
+  activeMs: reduced(
+    z.number().describe("Time spent working, in ms (waiting for a person does not count)."),
+    z.number(),
+    (a, b) => a + b,
+    () => 0,
+  ),
+  finishRequested: withInitial(
+    z.boolean().describe("A person chose to finish now at a budget stop."),
+    () => false,
+  ),
+  finalAnswer: withInitial(z.string().nullable().describe("The answer, once written."), () => null),
+  error: withInitial(
+    z.string().nullable().describe("Why the run ended without an answer, if it did."),
+    () => null,
+  ),
 });
 
 export const PlanExecuteInput = z.object({
@@ -187,5 +235,5 @@ export const PlanExecuteInput = z.object({
     ),
 });
 
-export type PlanExecuteStateType = typeof PlanExecuteState.State;
-export type PlanExecuteUpdate = typeof PlanExecuteState.Update;
+export type PlanExecuteStateType = z.output<typeof PlanExecuteState>;
+export type PlanExecuteUpdate = UpdateType<typeof PlanExecuteState>;

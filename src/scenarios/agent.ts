@@ -1,6 +1,7 @@
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { createPlanExecuteAgent } from "../agent.js";
 import type { UsageByRole } from "../graph/state.js";
+import type { ModelProvider } from "../models/provider.js";
 import { MODEL_ROLES, type ModelRole } from "../models/roles.js";
 import { ScriptedChatModel } from "../models/scripted.js";
 import { createSendEmailTool } from "../tools/email.js";
@@ -19,6 +20,8 @@ export interface ScenarioAgentOptions {
    * skipped, so a new process continues the script where the old one stopped.
    */
   answered?: UsageByRole;
+  /** Models to use instead of the scripted ones (e.g. ChatOpenAI against the scenario's local server). */
+  models?: ModelProvider;
 }
 
 /** Scripted models for each role of a scenario. */
@@ -42,7 +45,7 @@ export function createScenarioAgent(scenario: Scenario, options: ScenarioAgentOp
   const search = options.latency === false ? searchTool : withSimulatedLatency(searchTool, 250, 900);
   const email = createSendEmailTool({ outbox: options.outbox ?? ".plan-execute/outbox" });
   return createPlanExecuteAgent({
-    models: scenarioModels(scenario, options.answered),
+    models: options.models ?? scenarioModels(scenario, options.answered),
     tools: new ToolRegistry([calculatorTool, search, llmTool, email]),
     checkpointer: options.checkpointer ?? new MemorySaver(),
   });

@@ -2,6 +2,7 @@ import type { EnvConfig } from "../config/env.js";
 import { calculatorTool } from "./calculator.js";
 import { copySampleSalesCsv, createDataTools, type DataToolOptions } from "./data.js";
 import { createFileTools, DEFAULT_WORKSPACE, type FileToolOptions } from "./files.js";
+import { createSendEmailTool } from "./email.js";
 import { createHttpGetTool, type HttpGetOptions } from "./http.js";
 import { fromLangChainTool } from "./langchain.js";
 import { llmTool } from "./llm.js";
@@ -46,7 +47,25 @@ export interface ToolSuiteOptions {
 
 /** Tool options from the environment (only src/config/env.ts reads it). */
 export function toolSuiteOptionsFromEnv(env: EnvConfig): ToolSuiteOptions {
-  return env.tavilyApiKey ? { webSearchApiKey: env.tavilyApiKey } : {};
+  return {
+    ...(env.tavilyApiKey ? { webSearchApiKey: env.tavilyApiKey } : {}),
+    ...(env.workspace ? { workspace: env.workspace } : {}),
+    ...(env.allowHosts?.length ? { allowHosts: env.allowHosts } : {}),
+  };
+}
+
+/** Default outbox of send_email. */
+export const DEFAULT_OUTBOX = ".plan-execute/outbox";
+
+/**
+ * The tools of a live run (the CLI's `run` and the `langgraph dev` graph): the default suite
+ * configured from the environment, plus send_email into the outbox folder.
+ */
+export function createLiveTools(env: EnvConfig, options: { outbox?: string } = {}): ToolRegistry {
+  return new ToolRegistry([
+    ...createDefaultTools(toolSuiteOptionsFromEnv(env)),
+    createSendEmailTool({ outbox: options.outbox ?? env.outbox ?? DEFAULT_OUTBOX }),
+  ]);
 }
 
 /**

@@ -66,6 +66,30 @@ describe("plan-execute CLI (non-TTY)", () => {
     expect(history.length).toBeGreaterThan(5);
   });
 
+  it("demo --live-local runs through ChatOpenAI and the local server, and a resume stays on that path", () => {
+    const first = cli("demo", "email", "--live-local", "--no-latency", "--thread", "live");
+    expect(first.code).toBe(3);
+    expect(first.stdout).toMatch(
+      /models: ChatOpenAI → local OpenAI-compatible server http:\/\/127\.0\.0\.1:\d+\/v1/,
+    );
+    expect(first.stdout).toContain("step_5 [send_email, HIGH]");
+
+    const second = cli("resume", "live", "--approve");
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("models: ChatOpenAI → local OpenAI-compatible server");
+    expect(second.stdout).toContain("2.36 times AMD's [step_4]");
+
+    const state = jsonLines(cli("show", "live", "--json").stdout)[0] as {
+      status: string;
+      usage: Record<string, { model: string; calls: number; input_tokens: number }>;
+    };
+    expect(state.status).toBe("finished");
+    // The usage the HTTP responses reported, per role, under the local models' names.
+    expect(state.usage.planner).toMatchObject({ model: "local-scripted-planner", calls: 1 });
+    expect(state.usage.synthesizer).toMatchObject({ model: "local-scripted-synthesizer", calls: 1 });
+    expect(state.usage.planner?.input_tokens).toBeGreaterThan(0);
+  });
+
   it("answers bad input with one line and exit code 2", () => {
     const cases: [string[], RegExp][] = [
       [["show", "no-such-thread"], /^error: no thread "no-such-thread" in .*\n$/],
