@@ -41,9 +41,12 @@ export async function streamRun(
   input: { goal: string } | Command | null,
   options: StreamOptions,
 ): Promise<StreamResult> {
+  // Checked here for a readable error before anything runs, but passed as given: the run stores
+  // what the caller chose, and the agent's own defaults still apply to everything else.
+  if (options.context) resolveSettings(options.context);
   const config = {
     configurable: { thread_id: options.threadId },
-    ...(options.context ? { context: resolveSettings(options.context) } : {}),
+    ...(options.context ? { context: options.context } : {}),
   };
   const view: View | undefined = options.json
     ? undefined

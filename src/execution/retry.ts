@@ -17,13 +17,28 @@ const TRANSIENT_CODES = new Set([
   "UND_ERR_SOCKET",
 ]);
 
+/**
+ * Errors that carry no status or code but say the request never got an answer: the OpenAI SDK's
+ * client timeout and connection failure (what a hung model endpoint ends in once the client's own
+ * retries are spent), and the DOMException of `AbortSignal.timeout()`.
+ */
+const TRANSIENT_NAMES = new Set(["APIConnectionTimeoutError", "APIConnectionError", "TimeoutError"]);
+
 /** Whether another attempt could succeed: timeouts, rate limits, 5xx and dropped connections. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof TransientToolError || error instanceof StepTimeoutError) return true;
   if (typeof error !== "object" || error === null) return false;
-  const { status, code } = error as { status?: unknown; code?: unknown };
+  const { status, code, name, cause } = error as {
+    status?: unknown;
+    code?: unknown;
+    name?: unknown;
+    cause?: unknown;
+  };
   if (typeof status === "number" && (status === 408 || status === 429 || status >= 500)) return true;
-  return typeof code === "string" && TRANSIENT_CODES.has(code);
+  if (typeof code === "string" && TRANSIENT_CODES.has(code)) return true;
+  if (typeof name === "string" && TRANSIENT_NAMES.has(name)) return true;
+  // fetch wraps socket errors: TypeError("fetch failed") with the ECONNRESET etc. as its cause.
+  return cause !== undefined && cause !== error && isTransient(cause);
 }
 
 export interface BackoffPolicy {

@@ -1,3 +1,5 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { runSettings, type Settings } from "../graph/context.js";
@@ -6,12 +8,13 @@ import type {
   Evaluation,
   PlanExecuteStateType,
   PlanExecuteUpdate,
+  RoleUsage,
   StepRecord,
   UsageByRole,
 } from "../graph/state.js";
 import { addUsage } from "../graph/state.js";
 import { deterministicVerdict } from "../execution/checks.js";
-import { invokeStructured } from "../models/structured.js";
+import { invokeStructured, StructuredOutputError } from "../models/structured.js";
 import type { PlanStep } from "../plan/schema.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { NodeDeps } from "./deps.js";
@@ -59,14 +62,12 @@ export function createEvaluatorNode(deps: NodeDeps) {
         const checks = deterministicVerdict(record, deps.tools.get(step.tool));
         let evaluation: Evaluation = { ...checks, by: "checks" };
         if (checks.ok && needsCritic(step, deps.tools, settings)) {
-          const { value, usage: callUsage } = await invokeStructured(
+          const verdict = await askCritic(
             deps.models("evaluator", settings),
-            CriticVerdictSchema,
             buildCriticPrompt({ goal: state.goal, step, output: outputText(record.output) }),
-            { name: "verdict" },
           );
-          usage = addUsage(usage, { evaluator: callUsage });
-          evaluation = { ok: value.pass, reason: value.reason, by: "critic" };
+          for (const callUsage of verdict.usage) usage = addUsage(usage, { evaluator: callUsage });
+          evaluation = verdict.evaluation;
         }
         emit({ type: "step_evaluated", stepId: step.id, ...evaluation });
         return verdictPatch(record, evaluation);
@@ -74,6 +75,42 @@ export function createEvaluatorNode(deps: NodeDeps) {
     );
     return { steps: Object.fromEntries(judged.map((p) => [p.id, p])), usage };
   };
+}
+
+/** Times the critic is asked for a readable verdict on one step before the step fails. */
+const CRITIC_ATTEMPTS = 2;
+
+/**
+ * The critic's verdict. An unreadable answer is sent back once with the problem; a second one fails
+ * the step (the replanner takes over) rather than the whole run: a step the critic was asked to
+ * check must not pass unchecked, but nor should one garbled verdict end the run. Transport errors
+ * (after the client's own retries) still propagate, so the run stops and can be resumed.
+ */
+async function askCritic(
+  model: BaseChatModel,
+  prompt: BaseMessage[],
+): Promise<{ evaluation: Evaluation; usage: RoleUsage[] }> {
+  const usage: RoleUsage[] = [];
+  let messages = prompt;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const answer = await invokeStructured(model, CriticVerdictSchema, messages, { name: "verdict" });
+      usage.push(answer.usage);
+      return { evaluation: { ok: answer.value.pass, reason: answer.value.reason, by: "critic" }, usage };
+    } catch (err) {
+      if (!(err instanceof StructuredOutputError)) throw err;
+      if (attempt >= CRITIC_ATTEMPTS) {
+        const reason = `its verdict could not be read after ${attempt} attempts (${err.message})`;
+        return { evaluation: { ok: false, reason, by: "critic" }, usage };
+      }
+      messages = [
+        ...prompt,
+        new HumanMessage(
+          `Your last answer could not be read: ${err.message}\nAnswer again with only the verdict object.`,
+        ),
+      ];
+    }
+  }
 }
 
 function verdictPatch(record: StepRecord, evaluation: Evaluation): Partial<StepRecord> & { id: string } {

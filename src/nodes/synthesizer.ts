@@ -42,10 +42,21 @@ export function createSynthesizerNode(deps: NodeDeps) {
     });
     let answer = "";
     let last: AIMessageChunk | undefined;
+    let finishReason: unknown;
     const model = deps.models("synthesizer", settings);
     for await (const chunk of await model.stream(messages)) {
       answer += chunk.text;
       if (chunk.usage_metadata) last = chunk;
+      finishReason = chunk.response_metadata?.finish_reason ?? finishReason;
+    }
+    if (finishReason === "length") {
+      // A cut-off answer must not pass for the answer. Throwing leaves the run at its last
+      // checkpoint, every step result kept: a resume (after raising the model's output limit)
+      // asks the synthesizer again and nothing else.
+      throw new Error(
+        `the final answer was cut off at the synthesizer model's output limit (finish_reason "length") ` +
+          `after ${answer.length} characters; the step results are kept: resume the thread to write it again`,
+      );
     }
     emit({ type: "final", answer, partial });
     return { finalAnswer: answer, usage: { synthesizer: usageOf(last, model) } };

@@ -301,27 +301,41 @@ describe("the graph through ChatOpenAI against the fake OpenAI server", () => {
     expect(t.requestsOf("critic").map((r) => r.outcome)).toEqual(["hang", "hang", "json_content"]);
   });
 
-  it("stops when the synthesizer's stream is cut off mid-way, and a resume only re-asks the synthesizer", async () => {
-    const t = await setup({ synthesizer: [{ truncated: true }] });
+  it.each([
+    {
+      cut: "a stream cut off mid-way",
+      fault: { truncated: true } as FakeReply,
+      error: /terminated/,
+    },
+    {
+      cut: "an answer cut off at the output limit (finish_reason length), which must not pass for the answer",
+      fault: { truncated: true, how: "content", text: "NVIDIA's revenue was" } as FakeReply,
+      error: /cut off at the synthesizer model's output limit \(finish_reason "length"\)/,
+    },
+  ])(
+    "stops on $cut from the synthesizer; a resume only re-asks the synthesizer",
+    async ({ fault, error }) => {
+      const t = await setup({ synthesizer: [fault] });
 
-    await expect(t.agent.invoke({ goal: GOAL }, t.start)).rejects.toThrow(/terminated/);
-    expect(t.requestsOf("synthesizer").map((r) => r.outcome)).toEqual(["truncated"]);
-    const stopped = await t.stateOf();
-    expect(stopped.finalAnswer).toBeNull();
-    expect(stopped.steps.step_5?.status).toBe("succeeded");
+      await expect(t.agent.invoke({ goal: GOAL }, t.start)).rejects.toThrow(error);
+      const stopped = await t.stateOf();
+      expect(stopped.finalAnswer).toBeNull();
+      expect(stopped.steps.step_5?.status).toBe("succeeded");
 
-    const resumed = (await t.agent.invoke(null, t.config)) as PlanExecuteStateType;
-    expect(resumed.finalAnswer).toContain(RATIO);
-    expect(t.counts).toEqual({ search: 2, calculator: 2 });
-    expect(t.server.chatRequests.map((r) => roleOf(r.body))).toEqual([
-      "planner",
-      "llm_step",
-      "critic",
-      "replanner",
-      "synthesizer",
-      "synthesizer",
-    ]);
-  });
+      const resumed = (await t.agent.invoke(null, t.config)) as PlanExecuteStateType;
+      expect(resumed.finalAnswer).toContain(RATIO);
+      expect(t.counts).toEqual({ search: 2, calculator: 2 });
+      expect(t.server.chatRequests.map((r) => roleOf(r.body))).toEqual([
+        "planner",
+        "llm_step",
+        "critic",
+        "replanner",
+        "synthesizer",
+        "synthesizer",
+      ]);
+      expect(t.requestsOf("synthesizer").map((r) => r.outcome)).toEqual(["truncated", "text"]);
+    },
+  );
 
   it("gets past a planner answer cut off at the length limit through the client's retry", async () => {
     const t = await setup({ planner: [{ truncated: true, json: PLAN }] });

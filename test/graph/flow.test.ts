@@ -226,6 +226,55 @@ describe("evaluator critic", () => {
     ]);
   });
 
+  it("sends an unreadable verdict back once with the problem, then uses the readable one", async () => {
+    const t = lookup();
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [plan({ id: "a", tool: "lookup", args: { key: "x" } })],
+        evaluator: [
+          { structured: { verdict: "looks fine" } },
+          { structured: { pass: true, reason: "matches" } },
+        ],
+        synthesizer: ["done"],
+      },
+      [t],
+    );
+    const { state } = await run(agent, { goal: "g" }, { context: { critic: "all" } });
+    expect(state.error).toBeNull();
+    expect(state.steps.a).toMatchObject({ status: "succeeded", evaluation: { ok: true, by: "critic" } });
+    expect(promptOf(models.evaluator, 1)).toMatch(/Your last answer could not be read: .*pass/);
+    expect(state.usage.evaluator?.calls).toBe(1);
+  });
+
+  it("fails the step, not the run, when the critic's verdict stays unreadable; the replanner recovers", async () => {
+    const t = lookup();
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [
+          plan({ id: "a", tool: "lookup", args: { key: "x" } }),
+          plan({ id: "b", tool: "lookup", args: { key: "y" } }),
+        ],
+        evaluator: [
+          { structured: { verdict: "?" } },
+          { structured: { pass: "maybe" } },
+          { structured: { pass: true, reason: "ok" } },
+        ],
+        synthesizer: ["done"],
+      },
+      [t],
+    );
+    const { state } = await run(agent, { goal: "g" }, { context: { critic: "all" } });
+    expect(state.error).toBeNull();
+    expect(state.finalAnswer).toBe("done");
+    expect(state.steps.a?.status).toBe("failed");
+    expect(state.steps.a?.error).toMatch(
+      /^rejected by the critic: its verdict could not be read after 2 attempts/,
+    );
+    expect(state.steps.b?.status).toBe("succeeded");
+    expect(state.replans).toBe(1);
+    expect(models.evaluator.callCount).toBe(3);
+  });
+
   it("holds back a dependent until the critic has passed its dependency", async () => {
     const order: string[] = [];
     const t = fakeTool("mark", z.object({ id: z.string() }).strict(), (a) => {

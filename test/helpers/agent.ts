@@ -47,7 +47,8 @@ export async function run(
 ): Promise<RunResult & { thread: string }> {
   const thread = options.thread ?? `test-${++threads}`;
   // Like the CLI, a resume passes no context unless the test gives one: the run's own settings apply.
-  const context = options.context ? resolveSettings(options.context) : undefined;
+  const context = options.context;
+  if (context) resolveSettings(context);
   const config = { configurable: { thread_id: thread }, ...(context ? { context } : {}) };
   const events: ProgressEvent[] = [];
   const stream = await agent.stream(input as never, {
