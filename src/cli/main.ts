@@ -17,7 +17,7 @@ import {
   localServerEnv,
   serveScenario,
 } from "../scenarios/local-server.js";
-import { createLiveTools, DEFAULT_OUTBOX } from "../tools/index.js";
+import { createLiveTools, DEFAULT_OUTBOX, DEFAULT_WORKSPACE } from "../tools/index.js";
 import { ToolRegistry } from "../tools/registry.js";
 import { CheckpointerConfigError, openCheckpointer, type OpenedCheckpointer } from "./checkpointer.js";
 import { askDecision } from "./prompt.js";
@@ -121,6 +121,7 @@ async function agentFor(cli: Cli, goal: string, state?: PlanExecuteStateType): P
     const options = {
       checkpointer: cli.db.saver,
       outbox: outboxOf(cli),
+      workspace: workspaceOf(),
       latency: !cli.flags["no-latency"],
       answered: state?.usage,
     };
@@ -140,6 +141,11 @@ async function agentFor(cli: Cli, goal: string, state?: PlanExecuteStateType): P
   }
   const tools = createLiveTools(env, { outbox: outboxOf(cli) });
   return createPlanExecuteAgent({ checkpointer: cli.db.saver, tools });
+}
+
+/** The data and file tools' folder: PLAN_EXECUTE_WORKSPACE, else `.plan-execute/workspace`. */
+function workspaceOf(): string {
+  return readEnv().workspace ?? DEFAULT_WORKSPACE;
 }
 
 /** send_email's folder: --outbox, else PLAN_EXECUTE_OUTBOX, else `.plan-execute/outbox`. */
@@ -224,6 +230,7 @@ async function demo(cli: Cli, names: string[]): Promise<number> {
         : `demo-${scenario.name}-${randomUUID().slice(0, 8)}`;
     if (!cli.flags.json)
       out.write(`\n━━ ${scenario.name}: ${scenario.title}\nGoal: ${scenario.goal}\nthread ${threadId}\n\n`);
+    await scenario.prepare?.(workspaceOf());
     const code = await drive(cli, await agentFor(cli, scenario.goal), { goal: scenario.goal }, threadId, {
       ...scenario.context,
       ...(cli.flags["live-local"] ? localModelSettings() : {}),

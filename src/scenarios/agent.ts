@@ -5,7 +5,15 @@ import type { ModelProvider } from "../models/provider.js";
 import { MODEL_ROLES, type ModelRole } from "../models/roles.js";
 import { ScriptedChatModel } from "../models/scripted.js";
 import { createSendEmailTool } from "../tools/email.js";
-import { calculatorTool, llmTool, searchTool, ToolRegistry } from "../tools/index.js";
+import {
+  calculatorTool,
+  createDataTools,
+  DEFAULT_WORKSPACE,
+  llmTool,
+  searchTool,
+  summarizeTool,
+  ToolRegistry,
+} from "../tools/index.js";
 import { withSimulatedLatency } from "./latency.js";
 import type { Scenario } from "./types.js";
 
@@ -15,6 +23,8 @@ export interface ScenarioAgentOptions {
   checkpointer?: BaseCheckpointSaver;
   /** Outbox folder for send_email (default `.plan-execute/outbox`). */
   outbox?: string;
+  /** Folder of the data tools (default `.plan-execute/workspace`). */
+  workspace?: string;
   /**
    * Model calls a resumed thread already made, per role (its `usage`): those replies are
    * skipped, so a new process continues the script where the old one stopped.
@@ -46,7 +56,14 @@ export function createScenarioAgent(scenario: Scenario, options: ScenarioAgentOp
   const email = createSendEmailTool({ outbox: options.outbox ?? ".plan-execute/outbox" });
   return createPlanExecuteAgent({
     models: options.models ?? scenarioModels(scenario, options.answered),
-    tools: new ToolRegistry([calculatorTool, search, llmTool, email]),
+    tools: new ToolRegistry([
+      calculatorTool,
+      search,
+      llmTool,
+      summarizeTool,
+      ...createDataTools({ workspace: options.workspace ?? DEFAULT_WORKSPACE }),
+      email,
+    ]),
     checkpointer: options.checkpointer ?? new MemorySaver(),
   });
 }

@@ -2,10 +2,17 @@ import { emailScenario } from "./email.js";
 import { incomeScenario } from "./income.js";
 import { ratioScenario } from "./ratio.js";
 import { recoverScenario } from "./recover.js";
+import { salesScenario } from "./sales.js";
 import type { Scenario } from "./types.js";
 
 export type { Scenario };
-export const SCENARIOS: readonly Scenario[] = [ratioScenario, incomeScenario, recoverScenario, emailScenario];
+export const SCENARIOS: readonly Scenario[] = [
+  ratioScenario,
+  incomeScenario,
+  recoverScenario,
+  emailScenario,
+  salesScenario,
+];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

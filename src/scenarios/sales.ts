@@ -70,6 +70,7 @@ export const salesScenario: Scenario = {
     `Analyse the sales file ${SALES_FILE} in the workspace and write an executive summary: total revenue, ` +
     "which regions lead, and any anomalies worth checking.",
   context: { critic: "llm_steps" },
+  prepare: prepareSalesWorkspace,
   script: {
     planner: [
       planReply([

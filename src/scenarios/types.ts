@@ -14,6 +14,8 @@ export interface Scenario {
   script: Partial<Record<ModelRole, ScriptedReply[]>>;
   /** Settings for this scenario's run. */
   context?: PlanExecuteContext;
+  /** Puts the files the scenario reads into the tools' workspace before it runs. */
+  prepare?: (workspace: string) => Promise<unknown>;
 }
 
 /** The wire format of a plan step, written as an object for readability. */

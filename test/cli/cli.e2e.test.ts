@@ -94,7 +94,10 @@ describe("plan-execute CLI (non-TTY)", () => {
     const cases: [string[], RegExp][] = [
       [["show", "no-such-thread"], /^error: no thread "no-such-thread" in .*\n$/],
       [["run", "What is 2+2?"], /^error: no model is configured: set OPENAI_API_KEY .*demo` runs offline\n$/],
-      [["demo", "nope"], /^error: unknown scenario "nope"; choose from ratio, income, recover, email\n$/],
+      [
+        ["demo", "nope"],
+        /^error: unknown scenario "nope"; choose from ratio, income, recover, email, sales\n$/,
+      ],
       [["frobnicate"], /^error: unknown command "frobnicate"/],
       [["demo", "ratio", "--auto-approve", "NONE"], /--auto-approve takes LOW, MEDIUM or HIGH/],
     ];
