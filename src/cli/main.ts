@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { Command } from "@langchain/langgraph";
 import { createPlanExecuteAgent, type PlanExecuteAgent } from "../agent.js";
-import { hasLiveModel, readEnv } from "../config/env.js";
+import { EnvConfigError, hasLiveModel, readEnv } from "../config/env.js";
 import type { PlanExecuteContext } from "../graph/context.js";
 import { buildPlanExecuteGraph } from "../graph/builder.js";
 import type { PlanExecuteStateType } from "../graph/state.js";
@@ -397,6 +397,7 @@ main(process.argv.slice(2)).then(
     const usage =
       err instanceof UsageError ||
       err instanceof CheckpointerConfigError ||
+      err instanceof EnvConfigError ||
       e.code?.startsWith("ERR_PARSE_ARGS");
     process.stderr.write(`error: ${e.message}\n`);
     process.exitCode = usage ? 2 : 1;

@@ -8,6 +8,10 @@ export interface EnvConfig {
   /** Tavily key: the `search` tool then searches the web (see createDefaultTools' webSearchApiKey). */
   tavilyApiKey?: string;
   models: { planner?: string; executor?: string; evaluator?: string; synthesizer?: string };
+  /** Time limit of one model request in ms (OPENAI_TIMEOUT_MS); default 120000. */
+  openaiTimeoutMs?: number;
+  /** Client retries of a failed model request (OPENAI_MAX_RETRIES); default 3. */
+  openaiMaxRetries?: number;
   /** PostgreSQL URL for the checkpointer (the CLI's --checkpointer overrides it). */
   databaseUrl?: string;
   /** Folder the file and data tools are confined to (PLAN_EXECUTE_WORKSPACE). */
@@ -22,12 +26,30 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value.trim() !== "" ? value.trim() : undefined;
 }
 
+/** A whole number of at least `min`, or undefined when unset; anything else is a configuration error. */
+function count(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new EnvConfigError(`${name} must be a whole number of at least ${min} (got "${raw}")`);
+  }
+  return value;
+}
+
+/** An environment variable holds a value that cannot work. */
+export class EnvConfigError extends Error {
+  override name = "EnvConfigError";
+}
+
 /** Reads the variables documented in .env.example. Call once at start-up, not per node. */
 export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   return {
     openaiApiKey: nonEmpty(env.OPENAI_API_KEY),
     openaiBaseUrl: nonEmpty(env.OPENAI_BASE_URL),
     tavilyApiKey: nonEmpty(env.TAVILY_API_KEY),
+    openaiTimeoutMs: count(env, "OPENAI_TIMEOUT_MS", 1),
+    openaiMaxRetries: count(env, "OPENAI_MAX_RETRIES", 0),
     databaseUrl: nonEmpty(env.DATABASE_URL),
     workspace: nonEmpty(env.PLAN_EXECUTE_WORKSPACE),
     allowHosts: nonEmpty(env.PLAN_EXECUTE_ALLOW_HOSTS)

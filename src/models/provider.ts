@@ -52,8 +52,8 @@ export function openAIModelProvider(env: EnvConfig, options: OpenAIProviderOptio
         // A keyless local server still needs a non-empty key for the client to send requests.
         apiKey: env.openaiApiKey ?? "not-needed",
         configuration: env.openaiBaseUrl ? { baseURL: env.openaiBaseUrl } : undefined,
-        maxRetries: options.maxRetries ?? 3,
-        timeout: options.timeoutMs ?? 120_000,
+        maxRetries: options.maxRetries ?? env.openaiMaxRetries ?? 3,
+        timeout: options.timeoutMs ?? env.openaiTimeoutMs ?? 120_000,
         onFailedAttempt: retryDecision,
         streamUsage: true,
       });

@@ -9,6 +9,7 @@ import {
   type FakeOpenAI,
   type FakeOpenAIOptions,
 } from "../../src/fake-openai/index.js";
+import { readEnv } from "../../src/config/env.js";
 import { openAIModelProvider } from "../../src/models/provider.js";
 import { invokeStructured, StructuredOutputError } from "../../src/models/structured.js";
 import { resolveSettings } from "../../src/graph/context.js";
@@ -418,6 +419,18 @@ describe("fake OpenAI server through ChatOpenAI", () => {
     );
     await expect(provider("planner", resolveSettings({})).invoke("hi")).rejects.toThrow(/quota/);
     expect(s.requests).toHaveLength(1);
+  });
+
+  it("takes the client's timeout and retries from OPENAI_TIMEOUT_MS / OPENAI_MAX_RETRIES", async () => {
+    const s = await start([{ hang: true }, { hang: true }, "never"]);
+    const env = readEnv({ OPENAI_BASE_URL: s.url, OPENAI_TIMEOUT_MS: "150", OPENAI_MAX_RETRIES: "1" });
+    await expect(openAIModelProvider(env)("planner", resolveSettings({})).invoke("hi")).rejects.toThrow(
+      /timed out/i,
+    );
+    expect(s.requests.map((r) => r.outcome)).toEqual(["hang", "hang"]);
+    expect(() => readEnv({ OPENAI_TIMEOUT_MS: "soon" })).toThrow(
+      'OPENAI_TIMEOUT_MS must be a whole number of at least 1 (got "soon")',
+    );
   });
 
   it("times out a hung request after the client's timeout, retrying it first", async () => {
