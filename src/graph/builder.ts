@@ -9,7 +9,7 @@ import { createPlannerNode } from "../nodes/planner.js";
 import { createReplannerNode } from "../nodes/replanner.js";
 import { createReviewPlanNode } from "../nodes/review-plan.js";
 import { createSynthesizerNode } from "../nodes/synthesizer.js";
-import { layerSettings, PlanExecuteContextSchema, resolveSettings, runSettings } from "./context.js";
+import { PlanExecuteContextSchema, resolveSettings, runSettings } from "./context.js";
 import { routeAfterEvaluation, routeAfterPlanner, routeAfterReplan, routeAfterReview } from "./routing.js";
 import {
   PlanExecuteInput,
@@ -43,21 +43,6 @@ const InvocationContextSchema = PlanExecuteContextSchema.partial() as unknown as
 >;
 
 /**
- * With agent defaults, each node gets the run's layered settings as its context (defaults < the
- * run's stored settings < this invocation's context), so that every `runSettings(state, context)`
- * in the nodes sees them. The planner still stores only what the caller gave as the run's settings:
- * the defaults belong to the code that builds the graph and apply afresh in every process.
- */
-function withDefaults(node: Node, defaults: NodeDeps["defaults"]): Node {
-  if (!defaults || Object.keys(defaults).length === 0) return node;
-  return async (state, config) => {
-    const context = layerSettings(defaults as Record<string, unknown>, state.runSettings, config.context);
-    const update = await node(state, { ...config, context });
-    return update.runSettings ? { ...update, runSettings: { ...(config.context ?? {}) } } : update;
-  };
-}
-
-/**
  * The uncompiled plan-and-execute graph. Compile it with your own checkpointer, or use
  * `createPlanExecuteAgent`, which does that for you and takes the defaults as policies and limits.
  *
@@ -69,20 +54,21 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
   if (deps.defaults) resolveSettings(deps.defaults);
   const settingsOf = (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
     runSettings(state, config.context, deps.defaults);
-  const node = (n: Node) => withDefaults(n, deps.defaults);
   const graph = new StateGraph({
     state: PlanExecuteState,
     input: PlanExecuteInput,
     context: InvocationContextSchema,
   })
-    .addNode("planner", timed(node(createPlannerNode(deps))))
-    .addNode("review_plan", node(createReviewPlanNode(deps)))
-    .addNode("executor", timed(node(createExecutorNode(deps))))
-    .addNode("approve_steps", node(createApproveStepsNode(deps)))
-    .addNode("evaluator", timed(node(createEvaluatorNode(deps))))
-    .addNode("replanner", timed(node(createReplannerNode(deps))))
-    .addNode("budget", node(budgetGate))
-    .addNode("synthesizer", timed(node(createSynthesizerNode(deps))))
+    .addNode("planner", timed(createPlannerNode(deps)))
+    .addNode("review_plan", createReviewPlanNode(deps))
+    .addNode("executor", timed(createExecutorNode(deps)))
+    .addNode("approve_steps", createApproveStepsNode(deps))
+    .addNode("evaluator", timed(createEvaluatorNode(deps)))
+    .addNode("replanner", timed(createReplannerNode(deps)))
+    .addNode("budget", (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+      budgetGate(state, config, deps.defaults),
+    )
+    .addNode("synthesizer", timed(createSynthesizerNode(deps)))
     .addEdge(START, "planner")
     .addConditionalEdges(
       "planner",

@@ -1,5 +1,5 @@
 import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { runSettings, type BudgetKey } from "../graph/context.js";
+import { runSettings, type BudgetKey, type PlanExecuteContext } from "../graph/context.js";
 import { BudgetDecisionSchema, parseDecision, type ApprovalRequest } from "../graph/decisions.js";
 import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js";
 import { budgetUse, exceededBudgets } from "../execution/budget.js";
@@ -9,8 +9,12 @@ import { budgetUse, exceededBudgets } from "../execution/budget.js";
  * while work remains. It stops and offers to raise the limits (each raised limit must exceed what
  * is already used) or to finish now, in which case the synthesizer writes a partial answer.
  */
-export function budgetGate(state: PlanExecuteStateType, config: LangGraphRunnableConfig): PlanExecuteUpdate {
-  const settings = runSettings(state, config.context);
+export function budgetGate(
+  state: PlanExecuteStateType,
+  config: LangGraphRunnableConfig,
+  defaults?: PlanExecuteContext,
+): PlanExecuteUpdate {
+  const settings = runSettings(state, config.context, defaults);
   const exceeded = exceededBudgets(state, settings);
   if (exceeded.length === 0) return {};
   const used = budgetUse(state, settings);

@@ -47,7 +47,7 @@ export function createEvaluatorNode(deps: NodeDeps) {
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
-    const settings = runSettings(state, config.context);
+    const settings = runSettings(state, config.context, deps.defaults);
     const emit = progressWriter(config.writer);
     const toJudge = state.plan.filter((s) => {
       const record = state.steps[s.id];

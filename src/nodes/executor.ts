@@ -43,7 +43,7 @@ export function createExecutorNode(deps: NodeDeps) {
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
-    const settings = runSettings(state, config.context);
+    const settings = runSettings(state, config.context, deps.defaults);
     const emit = progressWriter(config.writer);
     const outputs = succeededOutputs(state, deps, settings);
     const pending = state.plan.filter((s) => (state.steps[s.id]?.status ?? "pending") === "pending");

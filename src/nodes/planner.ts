@@ -15,7 +15,7 @@ export function createPlannerNode(deps: NodeDeps) {
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
-    const settings = runSettings(state, config.context);
+    const settings = runSettings(state, config.context, deps.defaults);
     const emit = progressWriter(config.writer);
     const repairing = state.validationErrors.length > 0;
     const attempt = repairing ? state.planAttempts + 1 : 1;

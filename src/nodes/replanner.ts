@@ -16,7 +16,7 @@ export function createReplannerNode(deps: NodeDeps) {
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
-    const settings = runSettings(state, config.context);
+    const settings = runSettings(state, config.context, deps.defaults);
     const emit = progressWriter(config.writer);
     const record = (id: string) => state.steps[id];
     const kept = state.plan.filter((s) => record(s.id)?.status === "succeeded");

@@ -29,7 +29,7 @@ export function createReviewPlanNode(deps: NodeDeps) {
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): PlanExecuteUpdate {
-    const settings = runSettings(state, config.context);
+    const settings = runSettings(state, config.context, deps.defaults);
     const steps = state.plan.map((s) => ({ ...s, risk: deps.tools.riskOf(s.tool) }));
     let errors: string[] = [];
     for (;;) {

@@ -21,7 +21,7 @@ export function createSynthesizerNode(deps: NodeDeps) {
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
-    const settings = runSettings(state, config.context);
+    const settings = runSettings(state, config.context, deps.defaults);
     const emit = progressWriter(config.writer);
     const partial = isPartial(state);
     const succeeded = state.plan.filter((s) => state.steps[s.id]?.status === "succeeded");
