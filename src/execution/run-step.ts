@@ -33,7 +33,10 @@ export interface StepRunOptions {
   tools: ToolRegistry;
   model: BaseChatModel;
   goal: string;
-  threadId: string;
+  /** Thread and run: with the step id, the idempotency key a tool with effects honours. */
+  runKey: string;
+  /** Largest serialised output a step may put into state, in bytes. */
+  maxOutputBytes: number;
   timeoutMs: number;
   maxRetries: number;
   backoff: BackoffPolicy;
@@ -100,7 +103,7 @@ export async function runStep(
             (signal) =>
               tool.run(args as Record<string, unknown>, {
                 signal,
-                idempotencyKey: `${opts.threadId}:${step.id}`,
+                idempotencyKey: `${opts.runKey}:${step.id}`,
                 step,
                 dependencies,
                 model: opts.model,
@@ -113,6 +116,14 @@ export async function runStep(
       );
       if (isEmptyOutput(output, tool))
         return finish("failed", output, "the step produced an empty output", attempt);
+      const bytes = serialisedBytes(output);
+      if (bytes > opts.maxOutputBytes) {
+        // Everything a step returns is checkpointed with the run; an unbounded output would bloat
+        // every later checkpoint and every prompt that quotes it. The step fails (not the run), so
+        // the replanner can ask for something smaller.
+        const error = `the output is ${bytes} bytes, over the limit of ${opts.maxOutputBytes} (maxOutputBytes); ask for less (a filter, a summary, a page)`;
+        return finish("failed", null, error, attempt);
+      }
       return finish("succeeded", output, null, attempt);
     } catch (err) {
       // An interrupt (approval) or other LangGraph control flow must reach the runtime untouched.
@@ -147,6 +158,15 @@ export function prepareArgs(
   if (parsed.success) return parsed.data as Record<string, unknown>;
   const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
   throw new ToolInputError(`args for ${tool.name} are invalid after resolving references: ${problems}`);
+}
+
+function serialisedBytes(output: unknown): number {
+  if (typeof output === "string") return Buffer.byteLength(output);
+  try {
+    return Buffer.byteLength(JSON.stringify(output) ?? "");
+  } catch {
+    return Infinity; // circular or otherwise not serialisable: it could not be checkpointed either
+  }
 }
 
 function addTo(total: RoleUsage, u: TokenUsage): void {

@@ -8,6 +8,7 @@ import { createExecutorNode } from "../nodes/executor.js";
 import { createPlannerNode } from "../nodes/planner.js";
 import { createReplannerNode } from "../nodes/replanner.js";
 import { createReviewPlanNode } from "../nodes/review-plan.js";
+import { createStartNode } from "../nodes/start.js";
 import { createSynthesizerNode } from "../nodes/synthesizer.js";
 import { PlanExecuteContextSchema, resolveSettings, runSettings } from "./context.js";
 import { routeAfterEvaluation, routeAfterPlanner, routeAfterReplan, routeAfterReview } from "./routing.js";
@@ -59,6 +60,7 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
     input: PlanExecuteInput,
     context: InvocationContextSchema,
   })
+    .addNode("start", createStartNode(deps))
     .addNode("planner", timed(createPlannerNode(deps)))
     .addNode("review_plan", createReviewPlanNode(deps))
     .addNode("executor", timed(createExecutorNode(deps)))
@@ -69,7 +71,8 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
       budgetGate(state, config, deps.defaults),
     )
     .addNode("synthesizer", timed(createSynthesizerNode(deps)))
-    .addEdge(START, "planner")
+    .addEdge(START, "start")
+    .addEdge("start", "planner")
     .addConditionalEdges(
       "planner",
       (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>

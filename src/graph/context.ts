@@ -31,6 +31,23 @@ export const PlanExecuteContextSchema = z.object({
     .max(10)
     .default(2)
     .describe("Retries of a step after a transient error."),
+  maxStepCrashes: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(2)
+    .describe(
+      "A step whose attempts started but never finished this many times (the process died each time) fails instead of running again.",
+    ),
+  maxOutputBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(262_144)
+    .describe(
+      "Largest output (serialised, in bytes) one step may add to the run's state; a larger one fails the step.",
+    ),
   retryBaseDelayMs: z.number().int().min(0).default(250).describe("First retry delay; doubles each retry."),
   retryMaxDelayMs: z.number().int().min(0).default(5_000).describe("Upper bound of one retry delay."),
   critic: z
@@ -91,6 +108,8 @@ export const LIMIT_KEYS = [
   "maxConcurrency",
   "stepTimeoutMs",
   "maxRetries",
+  "maxStepCrashes",
+  "maxOutputBytes",
   ...BUDGET_KEYS,
 ] as const;
 export type LimitKey = (typeof LIMIT_KEYS)[number];
@@ -110,21 +129,41 @@ export function layerSettings(
 }
 
 /**
- * The settings of a run, lowest precedence first: `defaults` (those of the agent, given to
- * `createPlanExecuteAgent`), those it started with (kept in state, so a resume in another process
- * needs none), the context of this invocation, then budget limits a person raised at a budget stop.
+ * The settings of a run. When it starts, the agent's `defaults`, the settings given with the input
+ * and the context of that invocation are resolved once and kept in state (`settings`), so a
+ * resume in another process, or by an agent with other defaults, runs on the settings it started
+ * with. On top: the context of this invocation, then budget limits a person raised at a budget stop.
  */
 export function runSettings(
-  state: { runSettings?: Record<string, unknown> | null; budgetRaises?: Partial<Record<BudgetKey, number>> },
+  state: {
+    settings?: Record<string, unknown> | null;
+    runSettings?: Record<string, unknown> | null;
+    budgetRaises?: Partial<Record<BudgetKey, number>>;
+  },
   context: unknown,
   defaults?: PlanExecuteContext,
 ): Settings {
   const merged = layerSettings(
     defaults as Record<string, unknown> | undefined,
-    state.runSettings,
+    state.settings ?? state.runSettings,
     context as Record<string, unknown> | undefined,
   );
   return { ...resolveSettings(merged), ...(state.budgetRaises ?? {}) };
+}
+
+/** The settings a new run starts with: the agent's defaults < the input's settings < the invocation's context. */
+export function startSettings(
+  inputSettings: Record<string, unknown> | null | undefined,
+  context: unknown,
+  defaults?: PlanExecuteContext,
+): Settings {
+  return resolveSettings(
+    layerSettings(
+      defaults as Record<string, unknown> | undefined,
+      inputSettings,
+      context as Record<string, unknown> | undefined,
+    ),
+  );
 }
 
 /** Fills defaults; throws a readable error for an invalid setting. */

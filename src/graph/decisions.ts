@@ -7,7 +7,7 @@ import { BUDGET_KEYS, type BudgetKey } from "./context.js";
  * What a run shows a person when it stops (the `interrupt()` payloads), and what it accepts
  * back through `Command({ resume })`. Shared by the nodes, the CLI and embedding apps.
  */
-export type ApprovalRequest =
+export type ApprovalRequest = (
   | {
       type: "plan_approval";
       version: number;
@@ -31,7 +31,15 @@ export type ApprovalRequest =
       exceeded: { key: BudgetKey; limit: number; used: number }[];
       used: Record<BudgetKey, number>;
       errors: string[];
-    };
+    }
+) & {
+  /**
+   * This stop's id: a digest of the run, the kind of stop and exactly what it shows (plan version
+   * and steps, or each waiting step's tool and resolved args, or the budgets). A resume value may
+   * name it (`{ stop, ...decision }`); a decision that names another stop is refused as stale.
+   */
+  stop: string;
+};
 
 const Reject = z.object({ action: z.literal("reject"), reason: z.string().optional() });
 
@@ -69,8 +77,28 @@ export const BudgetDecisionSchema = z.discriminatedUnion("action", [
 ]);
 export type BudgetDecision = z.infer<typeof BudgetDecisionSchema>;
 
-/** Parses a resume value, or returns the problems as readable strings. */
-export function parseDecision<T>(schema: z.ZodType<T>, value: unknown): { value: T } | { errors: string[] } {
+/**
+ * Parses a resume value for the stop `stop`, or returns the problems as readable strings. A value
+ * that names another stop was made for something the person saw before (an earlier stop of this
+ * run, another run on the thread, the run a fork came from): it is refused, never applied here.
+ */
+export function parseDecision<T>(
+  schema: z.ZodType<T>,
+  raw: unknown,
+  stop: string,
+): { value: T } | { errors: string[] } {
+  let value = raw;
+  if (raw !== null && typeof raw === "object" && !Array.isArray(raw) && "stop" in raw) {
+    const { stop: named, ...decision } = raw as { stop: unknown };
+    if (named !== stop) {
+      return {
+        errors: [
+          `stale decision: it answers stop ${String(named)}, but the run now waits at stop ${stop}; nothing was applied — look at what waits now and decide again`,
+        ],
+      };
+    }
+    value = decision;
+  }
   const result = schema.safeParse(value);
   if (result.success) return { value: result.data };
   return {

@@ -29,6 +29,11 @@ export const ApprovalSchema = z.object({
   risk: z.enum(["LOW", "MEDIUM", "HIGH"]),
   reason: z.string().nullable(),
   decidedAt: z.number().nullable(),
+  /**
+   * Fingerprint of the tool and the resolved args the person was shown. The step runs on this
+   * decision only while its args still resolve to the same digest; otherwise it asks again.
+   */
+  digest: z.string(),
 });
 export type Approval = z.output<typeof ApprovalSchema>;
 
@@ -147,6 +152,22 @@ function reduced<T extends z.ZodType, U extends z.ZodType>(
  */
 export const PlanExecuteState = z.object({
   goal: z.string().describe("What the agent should achieve."),
+  runId: withInitial(
+    z
+      .string()
+      .nullable()
+      .describe("Set when a run starts: each new goal on a thread is a new run with a clean state."),
+    () => null,
+  ),
+  settings: withInitial(
+    z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe(
+        "The settings this run resolved when it started (agent defaults, input, context); a resume uses them.",
+      ),
+    () => null,
+  ),
   plan: withInitial(
     z.array(PlanStepSchema).describe("The current plan: finished steps and those to run."),
     () => [],
@@ -181,7 +202,7 @@ export const PlanExecuteState = z.object({
     z
       .record(z.string(), z.unknown())
       .nullable()
-      .describe("The settings this run started with; a resume without context uses them."),
+      .describe("Settings given with the input; moved into `settings` when the run starts."),
     () => null,
   ),
   budgetRaises: withInitial(

@@ -6,6 +6,7 @@ import {
   type StepDecision,
 } from "../graph/decisions.js";
 import type { AuditEntry, PlanExecuteStateType, PlanExecuteUpdate, StepRecord } from "../graph/state.js";
+import { digestOf } from "../plan/digest.js";
 import type { NodeDeps } from "./deps.js";
 
 /** Steps of the plan that wait for a person's decision. */
@@ -31,9 +32,15 @@ export function createApproveStepsNode(deps: NodeDeps) {
     const waiting = waitingSteps(state);
     if (waiting.length === 0) return {};
     let errors: string[] = [];
+    const stop = digestOf({
+      run: state.runId,
+      type: "step_approval",
+      steps: waiting.map((s) => [s.id, state.steps[s.id]?.approval?.digest ?? null]),
+    });
     for (;;) {
       const request: ApprovalRequest = {
         type: "step_approval",
+        stop,
         steps: waiting.map((s) => {
           const approval = state.steps[s.id]?.approval;
           return {
@@ -46,7 +53,7 @@ export function createApproveStepsNode(deps: NodeDeps) {
         }),
         errors,
       };
-      const parsed = parseDecision(StepDecisionsSchema, interrupt(request));
+      const parsed = parseDecision(StepDecisionsSchema, interrupt(request), stop);
       if ("errors" in parsed) {
         errors = parsed.errors;
         continue;

@@ -3,6 +3,7 @@ import { runSettings, type BudgetKey, type PlanExecuteContext } from "../graph/c
 import { BudgetDecisionSchema, parseDecision, type ApprovalRequest } from "../graph/decisions.js";
 import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js";
 import { budgetUse, exceededBudgets } from "../execution/budget.js";
+import { digestOf } from "../plan/digest.js";
 
 /**
  * The budget gate: reached when a limit (tokens, estimated cost, steps run, working time) is hit
@@ -19,9 +20,10 @@ export function budgetGate(
   if (exceeded.length === 0) return {};
   const used = budgetUse(state, settings);
   let errors: string[] = [];
+  const stop = digestOf({ run: state.runId, type: "budget", exceeded, used });
   for (;;) {
-    const request: ApprovalRequest = { type: "budget", exceeded, used, errors };
-    const parsed = parseDecision(BudgetDecisionSchema, interrupt(request));
+    const request: ApprovalRequest = { type: "budget", stop, exceeded, used, errors };
+    const parsed = parseDecision(BudgetDecisionSchema, interrupt(request), stop);
     if ("errors" in parsed) {
       errors = parsed.errors;
       continue;

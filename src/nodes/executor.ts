@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { GraphInterrupt, isGraphInterrupt, task, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runSettings, type Settings } from "../graph/context.js";
@@ -11,13 +12,17 @@ import type {
 } from "../graph/state.js";
 import { addUsage, type UsageByRole } from "../graph/state.js";
 import type { PlanStep } from "../plan/schema.js";
-import { stepsExecuted } from "../execution/budget.js";
+import { exceededBudgets, stepsExecuted } from "../execution/budget.js";
+import { actionDigest } from "../plan/digest.js";
 import { prepareArgs, runStep, type StepOutcome, type StepRunOptions } from "../execution/run-step.js";
 import { RISK_TIERS, type RiskTier } from "../tools/types.js";
 import { Semaphore } from "../execution/semaphore.js";
 import { annotateCurrentRun, stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
 import { needsCritic } from "./evaluator.js";
+
+/** This process, for telling start markers it wrote from those read back from a checkpoint. */
+const PROCESS = randomUUID();
 
 /**
  * Thrown by a step whose dependency was paused by an interrupt. LangGraph saves nothing for a task
@@ -43,6 +48,7 @@ export function createExecutorNode(deps: NodeDeps) {
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
+    const passStarted = Date.now();
     const settings = runSettings(state, config.context, deps.defaults);
     const emit = progressWriter(config.writer);
     const outputs = succeededOutputs(state, deps, settings);
@@ -51,7 +57,8 @@ export function createExecutorNode(deps: NodeDeps) {
       tools: deps.tools,
       model: deps.models("executor", settings),
       goal: state.goal,
-      threadId: String(config.configurable?.thread_id ?? "no-thread"),
+      runKey: `${String(config.configurable?.thread_id ?? "no-thread")}:${state.runId ?? "run"}`,
+      maxOutputBytes: settings.maxOutputBytes,
       timeoutMs: settings.stepTimeoutMs,
       maxRetries: settings.maxRetries,
       backoff: { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
@@ -64,6 +71,19 @@ export function createExecutorNode(deps: NodeDeps) {
     let stepsLeft = (settings.maxStepsExecuted ?? Infinity) - stepsExecuted(state.steps);
     const inFlight = new Map<string, Promise<StepOutcome>>();
     const byId = new Map(state.plan.map((s) => [s.id, s]));
+    // Usage of the steps that finished in this pass, so that budgets bind between steps, not
+    // only between nodes: once a limit is crossed no new step starts, and the run goes to the
+    // budget stop. The overshoot is at most the steps already running.
+    let passUsage: UsageByRole = {};
+    const budgetReached = () =>
+      exceededBudgets(
+        {
+          usage: addUsage(state.usage, passUsage),
+          steps: state.steps,
+          activeMs: state.activeMs + (Date.now() - passStarted),
+        },
+        settings,
+      ).filter((b) => b.key !== "maxStepsExecuted");
 
     const waitForDependencies = async (step: PlanStep): Promise<StepOutcome | null> => {
       for (const dep of step.depends_on) {
@@ -83,18 +103,22 @@ export function createExecutorNode(deps: NodeDeps) {
     const runOne = async (step: PlanStep): Promise<StepOutcome> => {
       const notReady = await waitForDependencies(step);
       if (notReady) return notReady;
-      const approval = state.steps[step.id]?.approval ?? null;
+      let approval = state.steps[step.id]?.approval ?? null;
       const tool = deps.tools.get(step.tool);
-      if (tool && needsApproval(deps.tools.riskOf(step.tool), settings) && !isDecided(approval)) {
+      if (tool && needsApproval(deps.tools.riskOf(step.tool), settings)) {
+        let args: Record<string, unknown> | null = null;
         try {
-          return {
-            status: "awaiting_approval",
-            id: step.id,
-            args: prepareArgs(step, tool, Object.fromEntries(outputs)),
-          };
+          args = prepareArgs(step, tool, Object.fromEntries(outputs));
         } catch {
           // Args that cannot be resolved fail the step below, with the same message as without approval.
         }
+        // A decision covers exactly the tool and args the person was shown: anything else asks again.
+        if (!args) approval = null;
+        else if (!isDecidedFor(approval, actionDigest(step.tool, args))) {
+          return { status: "awaiting_approval", id: step.id, args };
+        }
+      } else {
+        approval = null;
       }
       const dependencies = step.depends_on.map((id) => ({
         id,
@@ -103,7 +127,12 @@ export function createExecutorNode(deps: NodeDeps) {
       }));
       return limiter.run(async () => {
         if (stepsLeft <= 0) return blocked(step, "the step budget is used up");
+        const reached = budgetReached();
+        if (reached.length > 0)
+          return blocked(step, `budget reached: ${reached.map((b) => b.key).join(", ")}`);
         stepsLeft -= 1;
+        const crashes = await priorUnfinishedStarts(step);
+        if (crashes >= settings.maxStepCrashes) return crashLooped(step, crashes, emit);
         return runStep(step, dependencies, Object.fromEntries(outputs), runOptions, approval?.args);
       });
     };
@@ -126,7 +155,15 @@ export function createExecutorNode(deps: NodeDeps) {
     };
 
     for (const step of pending) {
-      inFlight.set(step.id, durable(stepRunName(step), runTraced)(step));
+      const outcome = durable(stepRunName(step), runTraced)(step);
+      // Registered before any dependent awaits it, so a dependent's budget check sees this usage.
+      outcome.then(
+        (o) => {
+          if ("usage" in o && o.usage) passUsage = addUsage(passUsage, { executor: o.usage });
+        },
+        () => {},
+      );
+      inFlight.set(step.id, outcome);
     }
     const settled = await Promise.allSettled(inFlight.values());
     rethrowControlFlow(settled);
@@ -141,6 +178,52 @@ export function needsApproval(risk: RiskTier, settings: Pick<Settings, "autoAppr
 
 function isDecided(approval: Approval | null): approval is Approval {
   return approval !== null && (approval.status === "approved" || approval.status === "edited");
+}
+
+/** A decision made for exactly this action (tool and resolved args), by its digest. */
+function isDecidedFor(approval: Approval | null, digest: string): boolean {
+  return isDecided(approval) && approval.digest === digest;
+}
+
+/** Set once per process: a start marker from another process is a start that process never finished. */
+let startSeq = 0;
+const startMarker = task<
+  [string, number],
+  Promise<{ pid: number; at: number; seq: number; process: string }>
+>({ name: "step start" }, (_stepId: string, _k: number) =>
+  Promise.resolve({ pid: process.pid, at: Date.now(), seq: ++startSeq, process: PROCESS }),
+) as unknown as (stepId: string, k: number) => Promise<{ seq: number; process: string }>;
+
+/**
+ * How often this step started in earlier processes without finishing. Each start first records a
+ * marker as a durable task of its own (saved before the tool runs). A step that finishes is never
+ * run again, so markers read back from the checkpoint — not run in this process — are starts
+ * that ended with the process (a crash, an OOM kill, a SIGKILL). Markers are called in order until
+ * one runs here; the ones before it are the earlier starts.
+ */
+async function priorUnfinishedStarts(step: PlanStep): Promise<number> {
+  for (let k = 0; ; k++) {
+    const before = startSeq;
+    const mark = await startMarker(step.id, k);
+    if (mark.process === PROCESS && mark.seq > before) return k;
+  }
+}
+
+function crashLooped(step: PlanStep, crashes: number, emit: ReturnType<typeof progressWriter>): StepOutcome {
+  const at = Date.now();
+  const error = `this step ended the process ${crashes} times (its attempts started and never finished); it was not run again`;
+  emit({ type: "step_failed", stepId: step.id, tool: step.tool, durationMs: 0, error });
+  return {
+    status: "failed",
+    id: step.id,
+    output: null,
+    error,
+    attempts: 0,
+    startedAt: at,
+    finishedAt: at,
+    usage: null,
+    args: null,
+  };
 }
 
 /** `task()` typed for an async function (its typings would otherwise nest the promise). */
@@ -204,6 +287,7 @@ function toUpdate(
         risk,
         reason: null,
         decidedAt: null,
+        digest: actionDigest(step.tool, outcome.args),
       };
       steps[outcome.id] = { id: outcome.id, approval };
       continue;

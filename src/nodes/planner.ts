@@ -30,8 +30,6 @@ export function createPlannerNode(deps: NodeDeps) {
           ? { steps: state.rejectedPlan, issues: [...(feedback ?? []), ...state.validationErrors] }
           : undefined,
     });
-    // The first planner call fixes the run's settings, so a resume in another process needs none.
-    const firstCall = state.runSettings === null ? { runSettings: { ...(config.context ?? {}) } } : {};
     const proposal = await proposePlan(deps.models("planner", settings), messages, {
       tools: deps.tools,
       maxSteps: settings.maxSteps,
@@ -46,7 +44,6 @@ export function createPlannerNode(deps: NodeDeps) {
         : null;
       if (error) emit({ type: "run_failed", error });
       return {
-        ...firstCall,
         rejectedPlan: proposal.steps,
         validationErrors: proposal.issues,
         planAttempts: attempt,
@@ -57,7 +54,6 @@ export function createPlannerNode(deps: NodeDeps) {
     const version = state.planVersion + 1;
     emit({ type: "plan_created", version, steps: proposal.steps, replan: false });
     return {
-      ...firstCall,
       planFeedback: null,
       plan: proposal.steps,
       steps: pendingRecords(proposal.steps),

@@ -5,6 +5,7 @@ import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js"
 import { decodePlan, WirePlanSchema, type PlanStep } from "../plan/schema.js";
 import { validatePlan } from "../plan/validate.js";
 import type { ToolRegistry } from "../tools/registry.js";
+import { digestOf } from "../plan/digest.js";
 import type { NodeDeps } from "./deps.js";
 import { pendingRecords } from "./planning.js";
 
@@ -32,9 +33,16 @@ export function createReviewPlanNode(deps: NodeDeps) {
     const settings = runSettings(state, config.context, deps.defaults);
     const steps = state.plan.map((s) => ({ ...s, risk: deps.tools.riskOf(s.tool) }));
     let errors: string[] = [];
+    const stop = digestOf({ run: state.runId, type: "plan_approval", version: state.planVersion, steps });
     for (;;) {
-      const request: ApprovalRequest = { type: "plan_approval", version: state.planVersion, steps, errors };
-      const parsed = parseDecision(PlanDecisionSchema, interrupt(request));
+      const request: ApprovalRequest = {
+        type: "plan_approval",
+        stop,
+        version: state.planVersion,
+        steps,
+        errors,
+      };
+      const parsed = parseDecision(PlanDecisionSchema, interrupt(request), stop);
       if ("errors" in parsed) {
         errors = parsed.errors;
         continue;

@@ -26,7 +26,7 @@ describe("examples (offline, scripted models, real tools)", () => {
     );
     expect(result.state.steps.ratio?.output).toBe(2.36);
     // The invocation's own context (maxConcurrency) is what the run keeps; the agent's limits are not copied in.
-    expect(result.state.runSettings).toEqual({ maxConcurrency: 2 });
+    expect(result.state.settings).toMatchObject({ maxConcurrency: 2 });
     expect(lines).toContain("plan v1: nvda (search), amd (search), ratio (calculator)");
     expect(lines.at(-1)).toBe(`stream: ${ANSWER}`);
   });

@@ -114,6 +114,7 @@ describe("step gating by risk tier", () => {
     const first = await run(agent, { goal: "g" });
     expect(d.calls).toHaveLength(0);
     expect(requestOf(first.interrupts)).toEqual({
+      stop: expect.any(String),
       type: "step_approval",
       steps: [
         { stepId: "d", tool: "deploy", risk: "HIGH", description: "step d", args: { target: "value of x" } },

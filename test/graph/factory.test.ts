@@ -65,6 +65,7 @@ describe("createPlanExecuteAgent: policies and limits are the defaults of every 
     expect(first.waiting).toEqual([
       {
         type: "step_approval",
+        stop: expect.any(String),
         steps: [
           { stepId: "w", tool: "write", risk: "MEDIUM", description: "step w", args: { text: "value of x" } },
         ],
@@ -106,8 +107,8 @@ describe("createPlanExecuteAgent: policies and limits are the defaults of every 
     expect(run.state.plan.map((s) => s.id)).toEqual(["a", "w"]);
     // autoApprove LOW still comes from the agent: the context only named maxSteps.
     expect(run.waiting.map((w) => w.type)).toEqual(["step_approval"]);
-    // The run records the settings its caller gave, not the agent's defaults.
-    expect(run.state.runSettings).toEqual({ maxSteps: 5 });
+    // The run resolves its settings once when it starts: the agent's defaults under the caller's.
+    expect(run.state.settings).toMatchObject({ maxSteps: 5, autoApprove: "LOW" });
   });
 
   it("settings stored with the run beat the agent's defaults; budget raises beat everything", async () => {
