@@ -120,3 +120,20 @@ export type { FromLangChainToolOptions } from "./tools/langchain.js";
 export { parseMcpConfig, readMcpConfig, type LoadMcpToolsOptions, type McpConfig } from "./tools/mcp.js";
 export type { CorpusDoc, SearchOutput, SearchResult } from "./tools/search.js";
 export type { WebSearchOptions } from "./tools/web-search.js";
+
+// One active run per thread: leases in the checkpointer's database.
+export {
+  postgresThreadLeases,
+  sqliteThreadLeases,
+  ThreadBusyError,
+  ThreadLeaseLostError,
+  threadLeasesFor,
+  withThreadLease,
+  type AcquireOptions as ThreadLeaseAcquireOptions,
+  type LeaseHolder as ThreadLeaseHolder,
+  type PostgresLeaseOptions,
+  type SqliteDatabase,
+  type SqliteLeaseOptions,
+  type ThreadLease,
+  type ThreadLeases,
+} from "./runs/lease.js";
