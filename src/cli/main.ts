@@ -4,9 +4,17 @@ import { parseArgs } from "node:util";
 import { Command } from "@langchain/langgraph";
 import { createPlanExecuteAgent, type PlanExecuteAgent } from "../agent.js";
 import { EnvConfigError, hasLiveModel, readEnv } from "../config/env.js";
-import type { PlanExecuteContext } from "../graph/context.js";
+import { resolveSettings, type PlanExecuteContext } from "../graph/context.js";
 import { buildPlanExecuteGraph } from "../graph/builder.js";
 import type { PlanExecuteStateType } from "../graph/state.js";
+import {
+  forkThread,
+  listThreads,
+  readThread,
+  threadHistory,
+  ThreadNotFoundError,
+  type ThreadView,
+} from "../threads.js";
 import { fixedModelProvider, openAIModelProvider } from "../models/provider.js";
 import { scriptedRoles } from "../models/scripted.js";
 import { createScenarioAgent } from "../scenarios/agent.js";
@@ -21,17 +29,29 @@ import { createLiveTools, DEFAULT_OUTBOX, DEFAULT_WORKSPACE } from "../tools/ind
 import { ToolRegistry } from "../tools/registry.js";
 import { CheckpointerConfigError, openCheckpointer, type OpenedCheckpointer } from "./checkpointer.js";
 import { askDecision } from "./prompt.js";
-import { describeWaiting, resumeValue, UsageError } from "./resume-value.js";
+import { describeWaiting, resumeValue, StaleDecisionError, UsageError } from "./resume-value.js";
+import { parseSettingFlags, SETTING_FLAGS_HELP } from "./settings-flags.js";
 import { streamRun } from "./stream.js";
+import {
+  threadLeasesFor,
+  withThreadLease,
+  ThreadBusyError,
+  type ThreadLease,
+  type ThreadLeases,
+} from "../runs/lease.js";
 
 const USAGE = `Usage: plan-execute <command> [options]
-  run "<goal>" [--thread ID] [--approve-plan] [--auto-approve LOW|MEDIUM|HIGH]   a live goal (needs OPENAI_API_KEY or OPENAI_BASE_URL)
-  demo [scenario ...] [--no-latency] [--live-local]   offline scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}
+  run "<goal>" [--thread ID] [--approve-plan] [--auto-approve LOW|MEDIUM|HIGH] [settings]
+                                            a live goal (needs OPENAI_API_KEY or OPENAI_BASE_URL)
+  demo [scenario ...] [--no-latency] [--live-local] [settings]
+                                            offline scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}
                                             (--live-local: through ChatOpenAI and a local OpenAI-compatible server)
-  resume <thread> [--approve | --reject "<why>" | --edit '<json>'] [--step ID] [--raise KEY=N] [--finish]
-  threads | show <thread> | history <thread> | fork <thread> --checkpoint ID
+  resume <thread> [--approve | --reject "<why>" | --edit '<json>'] [--step ID] [--stop ID] [--raise KEY=N] [--finish]
+  threads | show <thread> | history <thread> | fork <thread> --checkpoint ID [--thread NEW]
+Settings (run, demo): ${SETTING_FLAGS_HELP}
 Options: --db FILE (default .plan-execute/checkpoints.sqlite)  --checkpointer postgres://…  --outbox DIR  --json
-Exit codes: 0 finished, 1 the run failed, 2 bad usage or configuration, 3 waiting for approval.`;
+Exit codes: 0 finished, 1 the run failed, 2 bad usage or configuration, 3 waiting for approval,
+  4 the thread is busy (another run holds it; --wait waits for it).`;
 
 const out = { write: (text: string) => void process.stdout.write(text) };
 
@@ -58,6 +78,13 @@ function parse(argv: string[]) {
       raise: { type: "string", multiple: true },
       finish: { type: "boolean", default: false },
       checkpoint: { type: "string" },
+      stop: { type: "string" },
+      wait: { type: "boolean", default: false },
+      set: { type: "string", multiple: true },
+      "max-tokens": { type: "string" },
+      "max-cost-usd": { type: "string" },
+      "max-steps-executed": { type: "string" },
+      "max-wall-ms": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -66,6 +93,8 @@ function parse(argv: string[]) {
 interface Cli {
   flags: Flags;
   db: OpenedCheckpointer;
+  /** One active run per thread, in the checkpointer's own database. */
+  leases: ThreadLeases | null;
   interactive: boolean;
   /** Run when the command ends (e.g. stopping a local model server). */
   cleanup: (() => Promise<void>)[];
@@ -91,11 +120,17 @@ async function main(argv: string[]): Promise<number> {
   if (!handler) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
   const db = await openCheckpointer({ db: flags.db, url: flags.checkpointer ?? readEnv().databaseUrl });
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !flags.json;
-  const cli: Cli = { flags, db, interactive, cleanup: [] };
+  const leases = threadLeasesFor(db.saver, {
+    db: db.where,
+    url: flags.checkpointer ?? readEnv().databaseUrl,
+  });
+  const cli: Cli = { flags, db, leases, interactive, cleanup: [] };
   try {
     return await handler(cli, rest);
   } finally {
     for (const close of cli.cleanup) await close();
+    // Leases first: the SQLite ones may live on the checkpointer's connection.
+    await leases?.close();
     await db.close();
   }
 }
@@ -105,10 +140,17 @@ function runContext(flags: Flags): PlanExecuteContext {
   if (auto !== undefined && !["LOW", "MEDIUM", "HIGH"].includes(auto)) {
     throw new UsageError(`--auto-approve takes LOW, MEDIUM or HIGH (got "${auto}")`);
   }
-  return {
+  const context = {
     ...(flags["approve-plan"] ? { approvePlan: "always" as const } : {}),
     ...(auto ? { autoApprove: auto as "LOW" | "MEDIUM" | "HIGH" } : {}),
+    ...parseSettingFlags(flags),
   };
+  try {
+    resolveSettings(context);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return context;
 }
 
 /**
@@ -125,7 +167,7 @@ async function agentFor(cli: Cli, goal: string, state?: PlanExecuteStateType): P
       latency: !cli.flags["no-latency"],
       answered: state?.usage,
     };
-    if (!(state ? isLocalModelRun(state.runSettings) : cli.flags["live-local"])) {
+    if (!(state ? isLocalModelRun(state.settings ?? state.runSettings) : cli.flags["live-local"])) {
       return createScenarioAgent(scenario, options);
     }
     const server = await serveScenario(scenario, { answered: state?.usage, chunkDelayMs: 15 });
@@ -161,16 +203,24 @@ function reader(cli: Cli): PlanExecuteAgent {
   }).compile({ checkpointer: cli.db.saver });
 }
 
-async function loadThread(cli: Cli, threadId: string | undefined) {
+async function loadThread(
+  cli: Cli,
+  threadId: string | undefined,
+  checkpointId?: string,
+): Promise<ThreadView> {
   if (!threadId) throw new UsageError("name a thread (see `plan-execute threads`)");
-  const snapshot = await reader(cli).getState({ configurable: { thread_id: threadId } });
-  if (!snapshot.createdAt) throw new UsageError(`no thread "${threadId}" in ${cli.db.where}`);
-  return snapshot;
+  try {
+    return await readThread(reader(cli), threadId, checkpointId);
+  } catch (err) {
+    if (err instanceof ThreadNotFoundError) throw new UsageError(`${err.message} in ${cli.db.where}`);
+    throw err;
+  }
 }
 
 /** Runs to the end or a stop; at a stop on a terminal it asks, otherwise it says how to resume (exit 3). */
 async function drive(
   cli: Cli,
+  lease: ThreadLease,
   agent: PlanExecuteAgent,
   input: { goal: string } | Command | null,
   threadId: string,
@@ -181,6 +231,7 @@ async function drive(
     const { state, pending } = await streamRun(agent, next, {
       threadId,
       context: next === input ? context : undefined,
+      signal: lease.signal,
       json: cli.flags.json,
       tty: cli.interactive,
       out,
@@ -215,9 +266,38 @@ async function run(cli: Cli, args: string[]): Promise<number> {
   const goal = args.join(" ").trim();
   if (goal === "") throw new UsageError(`run needs a goal\n${USAGE}`);
   const threadId = cli.flags.thread ?? randomUUID();
-  const agent = await agentFor(cli, goal);
-  if (!cli.flags.json) out.write(`thread ${threadId}\n`);
-  return drive(cli, agent, { goal }, threadId, runContext(cli.flags));
+  const context = runContext(cli.flags);
+  return exclusive(cli, threadId, async (lease) => {
+    await refuseUnfinished(cli, threadId);
+    const agent = await agentFor(cli, goal);
+    if (!cli.flags.json) out.write(`thread ${threadId}\n`);
+    return drive(cli, lease, agent, { goal }, threadId, context);
+  });
+}
+
+/** How long `--wait` waits for a busy thread. */
+const WAIT_FOR_THREAD_MS = 60 * 60_000;
+
+/**
+ * Runs `fn` as the thread's only writer: a second run or resume of a busy thread fails at once
+ * with {@link ThreadBusyError} (exit 4), or waits for it with `--wait`. Whatever `fn` reads of the
+ * thread, it reads after the lease is held, so it sees what the previous holder left.
+ */
+function exclusive<T>(cli: Cli, threadId: string, fn: (lease: ThreadLease) => Promise<T>): Promise<T> {
+  return withThreadLease(cli.leases, threadId, fn, cli.flags.wait ? { waitMs: WAIT_FOR_THREAD_MS } : {});
+}
+
+/**
+ * A new goal on a thread starts a clean run (its old run stays in the history). A thread whose run
+ * is not finished — waiting for a decision or stopped mid-way — is not silently abandoned.
+ */
+async function refuseUnfinished(cli: Cli, threadId: string): Promise<void> {
+  const view = await readThread(reader(cli), threadId).catch(() => null);
+  if (view && (view.status === "waiting" || view.status === "interrupted")) {
+    throw new UsageError(
+      `thread ${threadId} has an unfinished run (${view.status}: "${view.state.goal.slice(0, 60)}"); resume it with \`plan-execute resume ${threadId}\`, or give the new goal another --thread`,
+    );
+  }
 }
 
 async function demo(cli: Cli, names: string[]): Promise<number> {
@@ -230,11 +310,16 @@ async function demo(cli: Cli, names: string[]): Promise<number> {
         : `demo-${scenario.name}-${randomUUID().slice(0, 8)}`;
     if (!cli.flags.json)
       out.write(`\n━━ ${scenario.name}: ${scenario.title}\nGoal: ${scenario.goal}\nthread ${threadId}\n\n`);
-    await scenario.prepare?.(workspaceOf());
-    const code = await drive(cli, await agentFor(cli, scenario.goal), { goal: scenario.goal }, threadId, {
+    const context = {
       ...scenario.context,
       ...(cli.flags["live-local"] ? localModelSettings() : {}),
       ...runContext(cli.flags),
+    };
+    const code = await exclusive(cli, threadId, async (lease) => {
+      await refuseUnfinished(cli, threadId);
+      await scenario.prepare?.(workspaceOf());
+      const agent = await agentFor(cli, scenario.goal);
+      return drive(cli, lease, agent, { goal: scenario.goal }, threadId, context);
     });
     worst = Math.max(worst, code);
   }
@@ -251,77 +336,75 @@ function scenarioByName(name: string) {
 }
 
 async function resume(cli: Cli, [threadId]: string[]): Promise<number> {
-  const snapshot = await loadThread(cli, threadId);
-  const state = snapshot.values as PlanExecuteStateType;
-  const agent = await agentFor(cli, state.goal, state);
-  const request = snapshot.tasks.flatMap((t) => t.interrupts)[0]?.value as
-    Parameters<typeof resumeValue>[0] | undefined;
+  if (!threadId) throw new UsageError("name a thread (see `plan-execute threads`)");
+  await loadThread(cli, threadId);
+  return exclusive(cli, threadId, (lease) => resumeHeld(cli, lease, threadId));
+}
+
+/** `resume` once the thread's lease is held: reads the stop now, so a decision meets the stop it was made for. */
+async function resumeHeld(cli: Cli, lease: ThreadLease, threadId: string): Promise<number> {
+  const view = await loadThread(cli, threadId);
+  const id = view.threadId;
+  const agent = await agentFor(cli, view.state.goal, view.state);
   const f = cli.flags;
   const decided =
     f.approve || f.reject !== undefined || f.edit !== undefined || f.finish || (f.raise ?? []).length > 0;
-  if (!request) {
-    if (decided) throw new UsageError(`thread ${threadId} is not waiting for a decision`);
-    if (snapshot.next.length === 0) return finish(cli, state, threadId as string);
-    return drive(cli, agent, null, threadId as string);
+  if (!decided) {
+    if (view.next.length === 0) return finish(cli, view.state, id);
+    return drive(cli, lease, agent, null, id);
   }
-  if (!decided) return drive(cli, agent, null, threadId as string);
-  const value = resumeValue(request, {
-    approve: f.approve,
-    reject: f.reject,
-    edit: f.edit,
-    step: f.step,
-    raise: f.raise,
-    finish: f.finish,
-  });
-  return drive(cli, agent, new Command({ resume: value }), threadId as string);
-}
-
-function statusOf(snapshot: { next: string[]; tasks: { interrupts: unknown[] }[]; values: unknown }): string {
-  const state = snapshot.values as PlanExecuteStateType;
-  if (snapshot.tasks.some((t) => t.interrupts.length > 0)) return "waiting";
-  if (snapshot.next.length > 0) return "interrupted";
-  if (state.error) return "failed";
-  return state.finalAnswer !== null ? "finished" : "unknown";
+  const request = view.pending[0];
+  if (!request) throw new UsageError(`thread ${id} is not waiting for a decision (it is ${view.status})`);
+  let value: unknown;
+  try {
+    value = resumeValue(request, {
+      approve: f.approve,
+      reject: f.reject,
+      edit: f.edit,
+      step: f.step,
+      raise: f.raise,
+      finish: f.finish,
+      stop: f.stop,
+    });
+  } catch (err) {
+    if (err instanceof StaleDecisionError) process.stderr.write(`${describeWaiting(id, request)}\n`);
+    throw err;
+  }
+  return drive(cli, lease, agent, new Command({ resume: value }), id);
 }
 
 async function threads(cli: Cli): Promise<number> {
-  const seen = new Map<string, string>();
-  for await (const tuple of cli.db.saver.list({})) {
-    const id = tuple.config.configurable?.thread_id as string | undefined;
-    if (id && !seen.has(id)) seen.set(id, tuple.checkpoint.ts);
+  const rows = await listThreads(reader(cli), cli.db.saver);
+  for (const r of rows) {
+    const row = { thread: r.threadId, goal: r.goal, status: r.status, updated: r.updatedAt };
+    out.write(
+      cli.flags.json
+        ? `${JSON.stringify(row)}\n`
+        : `${r.threadId}  ${r.status.padEnd(11)}  ${r.updatedAt}  ${r.goal.slice(0, 70)}\n`,
+    );
   }
-  const rows = [];
-  for (const [id, updated] of seen) {
-    const snapshot = await reader(cli).getState({ configurable: { thread_id: id } });
-    const state = snapshot.values as PlanExecuteStateType;
-    rows.push({ thread: id, goal: state.goal, status: statusOf(snapshot), updated });
-  }
-  rows.sort((a, b) => b.updated.localeCompare(a.updated));
-  if (cli.flags.json) for (const r of rows) out.write(`${JSON.stringify(r)}\n`);
-  else
-    for (const r of rows)
-      out.write(`${r.thread}  ${r.status.padEnd(11)}  ${r.updated}  ${r.goal.slice(0, 70)}\n`);
   return 0;
 }
 
 async function show(cli: Cli, [threadId]: string[]): Promise<number> {
-  const snapshot = await loadThread(cli, threadId);
-  const state = snapshot.values as PlanExecuteStateType;
-  const pending = snapshot.tasks.flatMap((t) => t.interrupts.map((i) => i.value));
+  const view = await loadThread(cli, threadId);
+  const { state } = view;
   if (cli.flags.json) {
-    out.write(`${JSON.stringify({ thread: threadId, status: statusOf(snapshot), ...state, pending })}\n`);
+    const row = { thread: view.threadId, status: view.status, ...state, pending: view.pending };
+    out.write(`${JSON.stringify(row)}\n`);
     return 0;
   }
-  out.write(
-    `thread ${threadId} (${statusOf(snapshot)})\nGoal: ${state.goal}\n\nPlan v${state.planVersion}:\n`,
-  );
+  out.write(`thread ${view.threadId} (${view.status})\nGoal: ${state.goal}\n`);
+  if (state.forkedFrom)
+    out.write(`Forked from ${state.forkedFrom.threadId} at checkpoint ${state.forkedFrom.checkpointId}\n`);
+  out.write(`\nPlan v${state.planVersion}:\n`);
   for (const step of state.plan) {
     const r = state.steps[step.id];
     out.write(
       `  ${step.id.padEnd(8)} ${step.tool.padEnd(12)} ${(r?.status ?? "pending").padEnd(9)} ${r?.error ?? ""}\n`,
     );
   }
-  for (const request of pending) out.write(`\n${describeWaiting(threadId as string, request as never)}\n`);
+  for (const request of view.pending) out.write(`\n${describeWaiting(view.threadId, request)}\n`);
   if (state.audit.length) {
     out.write("\nAudit log:\n");
     for (const e of state.audit)
@@ -335,50 +418,57 @@ async function show(cli: Cli, [threadId]: string[]): Promise<number> {
 }
 
 async function history(cli: Cli, [threadId]: string[]): Promise<number> {
-  await loadThread(cli, threadId);
-  for await (const s of reader(cli).getStateHistory({ configurable: { thread_id: threadId } })) {
+  const view = await loadThread(cli, threadId);
+  const { entries, forkedFrom } = await threadHistory(reader(cli), view.threadId);
+  for (const e of entries) {
     const row = {
-      checkpoint: s.config.configurable?.checkpoint_id,
-      step: s.metadata?.step,
-      source: s.metadata?.source,
-      next: s.next,
-      created: s.createdAt,
+      checkpoint: e.checkpointId,
+      step: e.step,
+      source: e.source,
+      next: e.next,
+      created: e.createdAt,
+      waiting: e.waiting,
     };
+    const next = `${row.next.join(",") || "-"}${row.waiting ? " (waiting)" : ""}`;
     out.write(
       cli.flags.json
         ? `${JSON.stringify(row)}\n`
-        : `${row.checkpoint}  step ${String(row.step).padStart(3)}  ${String(row.source).padEnd(6)}  next: ${row.next.join(",") || "-"}  ${row.created}\n`,
+        : `${row.checkpoint}  step ${String(row.step).padStart(3)}  ${String(row.source).padEnd(6)}  next: ${next}  ${row.created}\n`,
+    );
+  }
+  if (forkedFrom) {
+    const from = { thread: forkedFrom.threadId, checkpoint: forkedFrom.checkpointId };
+    out.write(
+      cli.flags.json
+        ? `${JSON.stringify({ forkedFrom: from })}\n`
+        : `forked from ${from.thread} at checkpoint ${from.checkpoint}\n`,
     );
   }
   return 0;
 }
 
-/** Time travel: a new thread that starts from one checkpoint of another (the original is untouched). */
+/**
+ * Time travel: a new thread that starts from one checkpoint of another (the original is
+ * untouched). A stop there becomes the fork's own stop, answered with the fork's own decision.
+ */
 async function fork(cli: Cli, [threadId]: string[]): Promise<number> {
-  await loadThread(cli, threadId);
   const checkpointId = cli.flags.checkpoint;
   if (!checkpointId) throw new UsageError("fork needs --checkpoint ID (see `plan-execute history <thread>`)");
-  const tuple = await cli.db.saver.getTuple({
-    configurable: { thread_id: threadId, checkpoint_ns: "", checkpoint_id: checkpointId },
-  });
-  if (!tuple) throw new UsageError(`thread ${threadId} has no checkpoint ${checkpointId}`);
-  const newThread = cli.flags.thread ?? randomUUID();
-  const saved = await cli.db.saver.put(
-    { configurable: { thread_id: newThread, checkpoint_ns: "" } },
-    tuple.checkpoint,
-    { ...tuple.metadata, source: "fork", step: tuple.metadata?.step ?? -1, parents: {} },
-    tuple.checkpoint.channel_versions,
+  await loadThread(cli, threadId, checkpointId);
+  const newThreadId = cli.flags.thread ?? randomUUID();
+  const forked = await exclusive(cli, newThreadId, () =>
+    forkThread(reader(cli), { threadId: threadId as string, checkpointId, newThreadId }),
   );
-  const writesByTask = new Map<string, [string, unknown][]>();
-  for (const [taskId, channel, value] of tuple.pendingWrites ?? []) {
-    writesByTask.set(taskId, [...(writesByTask.get(taskId) ?? []), [channel, value]]);
+  if (cli.flags.json) {
+    const from = { thread: threadId, checkpoint: checkpointId };
+    out.write(
+      `${JSON.stringify({ thread: forked.threadId, status: forked.status, from, pending: forked.pending })}\n`,
+    );
+    return 0;
   }
-  for (const [taskId, writes] of writesByTask) await cli.db.saver.putWrites(saved, writes, taskId);
-  out.write(
-    cli.flags.json
-      ? `${JSON.stringify({ thread: newThread, from: { thread: threadId, checkpoint: checkpointId } })}\n`
-      : `forked ${threadId}@${checkpointId} → ${newThread}\nContinue with: plan-execute resume ${newThread}\n`,
-  );
+  out.write(`forked ${threadId}@${checkpointId} → ${forked.threadId} (${forked.status})\n`);
+  for (const request of forked.pending) out.write(`\n${describeWaiting(forked.threadId, request)}\n`);
+  if (forked.pending.length === 0) out.write(`Continue with: plan-execute resume ${forked.threadId}\n`);
   return 0;
 }
 
@@ -394,6 +484,11 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const e = err as Error & { code?: string };
+    if (err instanceof ThreadBusyError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = 4;
+      return;
+    }
     const usage =
       err instanceof UsageError ||
       err instanceof CheckpointerConfigError ||

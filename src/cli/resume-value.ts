@@ -11,6 +11,8 @@ export interface DecisionFlags {
   step?: string;
   raise?: string[];
   finish?: boolean;
+  /** The stop the decision was made for (as printed with it); another stop refuses it. */
+  stop?: string;
 }
 
 function parseJson(text: string, what: string): unknown {
@@ -31,17 +33,32 @@ function chosen(flags: DecisionFlags): number {
   ].filter(Boolean).length;
 }
 
-/** Turns `resume` flags into the resume value for the stop the thread is at. */
+/**
+ * Turns `resume` flags into the resume value for the stop the thread is at. The value names that
+ * stop, so the run applies it there and nowhere else; `--stop` given for another stop is refused.
+ */
 export function resumeValue(request: ApprovalRequest, flags: DecisionFlags): unknown {
   if (chosen(flags) !== 1) {
     throw new UsageError(
       "say exactly one of --approve, --reject \"<why>\", --edit '<json>' (or --raise / --finish at a budget stop)",
     );
   }
-  if (request.type === "plan_approval") return planValue(flags);
-  if (request.type === "step_approval") return stepValue(request, flags);
-  return budgetValue(flags);
+  if (flags.stop !== undefined && flags.stop !== request.stop) {
+    throw new StaleDecisionError(
+      `the run no longer waits at stop ${flags.stop}: it now waits at stop ${request.stop} (see below); nothing was applied`,
+    );
+  }
+  const value =
+    request.type === "plan_approval"
+      ? planValue(flags)
+      : request.type === "step_approval"
+        ? stepValue(request, flags)
+        : budgetValue(flags);
+  return { stop: request.stop, ...(value as object) };
 }
+
+/** A decision made for a stop the run has left (another process decided it, or the run moved on). */
+export class StaleDecisionError extends UsageError {}
 
 function planValue(flags: DecisionFlags): unknown {
   if (flags.approve) return { action: "approve" };
@@ -90,7 +107,7 @@ function budgetValue(flags: DecisionFlags): unknown {
 /** What waits, and the commands that answer it, for a person reading a log. */
 export function describeWaiting(threadId: string, request: ApprovalRequest): string {
   const lines: string[] = [];
-  const cmd = `plan-execute resume ${threadId}`;
+  const cmd = `plan-execute resume ${threadId} --stop ${request.stop}`;
   if (request.errors.length) lines.push(...request.errors.map((e) => `refused: ${e}`));
   if (request.type === "plan_approval") {
     lines.push(`The plan (v${request.version}) waits for approval:`);

@@ -17,6 +17,8 @@ export interface StreamOptions {
   /** A terminal: the live table with spinners; otherwise a plain log. */
   tty: boolean;
   out: Output;
+  /** Aborts the run (e.g. when the thread's lease is lost). */
+  signal?: AbortSignal;
 }
 
 export interface PendingApproval {
@@ -46,6 +48,7 @@ export async function streamRun(
   if (options.context) resolveSettings(options.context);
   const config = {
     configurable: { thread_id: options.threadId },
+    ...(options.signal ? { signal: options.signal } : {}),
     ...(options.context ? { context: options.context } : {}),
   };
   const view: View | undefined = options.json

@@ -198,6 +198,13 @@ export const PlanExecuteState = z.object({
   ),
   replans: withInitial(z.number().int().describe("Recovery plans written so far."), () => 0),
   usage: reduced(UsageMap.describe("Token usage per model role."), UsageMap, addUsage, () => ({})),
+  forkedFrom: withInitial(
+    z
+      .object({ threadId: z.string(), checkpointId: z.string() })
+      .nullable()
+      .describe("The thread and checkpoint this thread was forked from, if it was."),
+    () => null,
+  ),
   runSettings: withInitial(
     z
       .record(z.string(), z.unknown())
@@ -247,6 +254,11 @@ export const PlanExecuteState = z.object({
 
 export const PlanExecuteInput = z.object({
   goal: z.string().min(1).describe("What the agent should achieve, in plain language."),
+  forkedFrom: z
+    .object({ threadId: z.string(), checkpointId: z.string() })
+    .nullable()
+    .optional()
+    .describe("Set by a fork of another thread's first checkpoint."),
   runSettings: z
     .record(z.string(), z.unknown())
     .nullable()

@@ -57,7 +57,7 @@ describe("plan-execute CLI (non-TTY)", () => {
 
     const again = cli("resume", "mail", "--approve");
     expect(again.code).toBe(2);
-    expect(again.stderr).toBe("error: thread mail is not waiting for a decision\n");
+    expect(again.stderr).toBe("error: thread mail is not waiting for a decision (it is finished)\n");
     expect(readdirSync(outbox)).toHaveLength(1);
 
     const listed = jsonLines(cli("threads", "--json").stdout);

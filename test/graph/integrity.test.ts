@@ -1,0 +1,291 @@
+import { Command, MemorySaver } from "@langchain/langgraph";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { ApprovalRequest } from "../../src/graph/decisions.js";
+import type { ScriptedReply } from "../../src/models/scripted.js";
+import { forkThread, readThread, threadHistory } from "../../src/threads.js";
+import { plan, run, scriptedAgent } from "../helpers/agent.js";
+import { fakeTool, sleep } from "../helpers/tools.js";
+
+/** A HIGH tool with no idempotency of its own: every call is an effect. */
+const mailer = () =>
+  fakeTool("mail", z.object({ to: z.string(), body: z.string() }).strict(), (a) => `sent to ${a.to}`, "HIGH");
+const lookup = () => fakeTool("lookup", z.object({ key: z.string() }).strict(), (a) => `value of ${a.key}`);
+
+const requestOf = (interrupts: unknown[]) => (interrupts[0] as { value: ApprovalRequest }).value;
+const resume = (value: unknown) => new Command({ resume: value });
+
+const mailPlan = (to: string, body = "hello"): ScriptedReply =>
+  plan(
+    { id: "step_1", tool: "lookup", args: { key: "x" } },
+    { id: "step_5", tool: "mail", args: { to, body: `${body} {{step_1.output}}` }, depends_on: ["step_1"] },
+  );
+
+describe("a new goal on a thread that ran before", () => {
+  it("starts a clean run: the old approval of step_5 does not run the new plan's step_5", async () => {
+    const mail = mailer();
+    const { agent } = scriptedAgent(
+      {
+        planner: [mailPlan("old@example.com"), mailPlan("other@example.com", "new")],
+        synthesizer: ["a1", "a2"],
+      },
+      [lookup(), mail],
+    );
+    const first = await run(agent, { goal: "Email old" }, { thread: "R" });
+    expect(requestOf(first.interrupts).type).toBe("step_approval");
+    const approved = await run(agent, resume({ action: "approve" }), { thread: "R" });
+    expect(approved.state.finalAnswer).toBe("a1");
+    expect(mail.calls).toEqual([{ to: "old@example.com", body: "hello value of x" }]);
+
+    const second = await run(agent, { goal: "Email other@example.com" }, { thread: "R" });
+    // It stops for a fresh decision about the new args; nothing was sent.
+    const request = requestOf(second.interrupts);
+    expect(request).toMatchObject({
+      type: "step_approval",
+      steps: [{ stepId: "step_5", args: { to: "other@example.com", body: "new value of x" } }],
+    });
+    expect(mail.calls).toHaveLength(1);
+    // Nothing of the old run leaks into the new one.
+    expect(second.state.goal).toBe("Email other@example.com");
+    expect(second.state.finalAnswer).toBeNull();
+    expect(second.state.audit).toEqual([]);
+    expect(second.state.runId).not.toBe(approved.state.runId);
+    expect(second.state.usage.synthesizer).toBeUndefined();
+    const done = await run(agent, resume({ action: "approve", stop: request.stop }), { thread: "R" });
+    expect(done.state.finalAnswer).toBe("a2");
+    expect(mail.calls.map((c) => c.to)).toEqual(["old@example.com", "other@example.com"]);
+    expect(done.state.audit.map((e) => [e.stepId, e.decision, e.args.to])).toEqual([
+      ["step_5", "approved", "other@example.com"],
+    ]);
+  });
+
+  it("does not carry the old run's settings: autoApprove HIGH of the first run does not apply to the next", async () => {
+    const mail = mailer();
+    const { agent } = scriptedAgent(
+      { planner: [mailPlan("a@example.com"), mailPlan("b@example.com")], synthesizer: ["a1", "a2"] },
+      [lookup(), mail],
+    );
+    const first = await run(agent, { goal: "g1", runSettings: { autoApprove: "HIGH" } } as never, {
+      thread: "S",
+    });
+    expect(first.state.finalAnswer).toBe("a1");
+    expect(mail.calls).toHaveLength(1);
+    const second = await run(agent, { goal: "g2" }, { thread: "S" });
+    expect(requestOf(second.interrupts).type).toBe("step_approval");
+    expect(mail.calls).toHaveLength(1);
+  });
+});
+
+describe("decisions bound to the stop they answer", () => {
+  it("refuses a decision that names another stop, and applies one that names this stop", async () => {
+    const mail = mailer();
+    const { agent } = scriptedAgent({ planner: [mailPlan("a@example.com")], synthesizer: ["ok"] }, [
+      lookup(),
+      mail,
+    ]);
+    const first = await run(agent, { goal: "g" });
+    const stop = requestOf(first.interrupts).stop;
+    expect(stop).toMatch(/^[0-9a-f]{16}$/);
+    const stale = await run(agent, resume({ action: "approve", stop: "0123456789abcdef" }), {
+      thread: first.thread,
+    });
+    const again = requestOf(stale.interrupts);
+    expect(again.errors.join(" ")).toMatch(/stale decision: it answers stop 0123456789abcdef/);
+    expect(again.stop).toBe(stop);
+    expect(mail.calls).toHaveLength(0);
+    const ok = await run(agent, resume({ action: "approve", stop }), { thread: first.thread });
+    expect(ok.state.finalAnswer).toBe("ok");
+    expect(mail.calls).toHaveLength(1);
+  });
+
+  it("asks again when the args a person approved no longer resolve the same way", async () => {
+    const mail = mailer();
+    const { agent } = scriptedAgent({ planner: [mailPlan("a@example.com")], synthesizer: ["ok"] }, [
+      lookup(),
+      mail,
+    ]);
+    const first = await run(agent, { goal: "g" });
+    // Stop before the executor acts on the approval, then change what step_5's args resolve to.
+    const config = { configurable: { thread_id: first.thread } };
+    await agent.updateState(config, {}, "approve_steps");
+    const decided = await agent.invoke(resume({ action: "approve" }) as never, {
+      ...config,
+      interruptBefore: ["executor"],
+    });
+    expect(decided.steps.step_5?.approval?.status).toBe("approved");
+    const step1 = decided.steps.step_1!;
+    await agent.updateState(
+      config,
+      { steps: { step_1: { ...step1, output: "a changed value" } } },
+      "evaluator",
+    );
+    const after = await run(agent, null, { thread: first.thread });
+    expect(mail.calls).toHaveLength(0);
+    expect(requestOf(after.interrupts)).toMatchObject({
+      type: "step_approval",
+      steps: [{ stepId: "step_5", args: { body: "hello a changed value" } }],
+    });
+  });
+});
+
+describe("forks", () => {
+  const setup = () => {
+    const mail = mailer();
+    const look = lookup();
+    const saver = new MemorySaver();
+    const { agent } = scriptedAgent(
+      // The replanner speaks with the planner's model: after the fork's rejection it gives up.
+      {
+        planner: [mailPlan("a@example.com"), { structured: { steps: [] } }],
+        synthesizer: ["sent", "fork answer"],
+      },
+      [look, mail],
+      saver,
+    );
+    return { agent, mail, look };
+  };
+
+  it("honours the fork's own decision: approve in the source, reject in the fork — nothing sent by the fork", async () => {
+    const { agent, mail, look } = setup();
+    const first = await run(agent, { goal: "g" }, { thread: "T" });
+    const atStop = await readThread(agent, "T");
+    expect(atStop.status).toBe("waiting");
+    await run(agent, resume({ action: "approve" }), { thread: "T" });
+    expect(mail.calls).toHaveLength(1);
+
+    const fork = await forkThread(agent, {
+      threadId: "T",
+      checkpointId: atStop.checkpointId!,
+      newThreadId: "F",
+    });
+    expect(fork.status).toBe("waiting");
+    expect(fork.state.forkedFrom).toEqual({ threadId: "T", checkpointId: atStop.checkpointId });
+    expect(fork.pending[0]?.stop).not.toBe(requestOf(first.interrupts).stop);
+    const rejected = await run(agent, resume({ action: "reject", reason: "not today" }), { thread: "F" });
+    expect(mail.calls).toHaveLength(1); // only the source's
+    expect(look.calls).toHaveLength(1); // step_1 finished before the fork point: not run again
+    expect(rejected.state.steps.step_5?.status).toBe("rejected");
+    expect(rejected.state.audit.map((e) => [e.stepId, e.decision, e.reason])).toEqual([
+      ["step_5", "rejected", "not today"],
+    ]);
+    // The source is untouched.
+    const source = await readThread(agent, "T");
+    expect(source.state.audit.map((e) => e.decision)).toEqual(["approved"]);
+    const history = await threadHistory(agent, "F");
+    expect(history.forkedFrom).toEqual({ threadId: "T", checkpointId: atStop.checkpointId });
+  });
+
+  it("reopens a decision made but not yet acted on at the fork point", async () => {
+    const { agent, mail } = setup();
+    await run(agent, { goal: "g" }, { thread: "T2" });
+    const config = { configurable: { thread_id: "T2" } };
+    await agent.invoke(resume({ action: "approve" }) as never, { ...config, interruptBefore: ["executor"] });
+    const approvedNotRun = await readThread(agent, "T2");
+    expect(approvedNotRun.state.steps.step_5?.approval?.status).toBe("approved");
+    const fork = await forkThread(agent, {
+      threadId: "T2",
+      checkpointId: approvedNotRun.checkpointId!,
+      newThreadId: "F2",
+    });
+    expect(fork.state.steps.step_5?.approval?.status).toBe("waiting");
+    const resumed = await run(agent, null, { thread: "F2" });
+    expect(mail.calls).toHaveLength(0);
+    expect(requestOf(resumed.interrupts).type).toBe("step_approval");
+  });
+
+  it("forked mid-run, runs the steps that had not finished, once each, and none that had", async () => {
+    const slow = fakeTool("slow", z.object({ n: z.number() }).strict(), async (a) => {
+      await sleep(5);
+      return a.n * 10;
+    });
+    const { agent } = scriptedAgent(
+      {
+        planner: [
+          plan(
+            { id: "a", tool: "slow", args: { n: 1 } },
+            { id: "b", tool: "slow", args: { n: 2 }, depends_on: ["a"] },
+            { id: "c", tool: "slow", args: { n: 3 }, depends_on: ["b"] },
+          ),
+        ],
+        synthesizer: ["source done", "fork done"],
+      },
+      [slow],
+    );
+    // One step per budget: the first pass runs a only, and the run stops at the budget stop.
+    const first = await run(agent, { goal: "g" }, { thread: "M", context: { maxStepsExecuted: 1 } });
+    expect(requestOf(first.interrupts).type).toBe("budget");
+    const raise = resume({ action: "raise", limits: { maxStepsExecuted: 10 } });
+    expect((await run(agent, raise, { thread: "M" })).state.finalAnswer).toBe("source done");
+    expect(slow.calls.map((c) => c.n)).toEqual([1, 2, 3]);
+    // The checkpoint right after the first executor pass: a finished, b and c not yet.
+    const { entries } = await threadHistory(agent, "M");
+    const mid = entries.filter((e) => e.next.join() === "evaluator").at(-1)!;
+    const fork = await forkThread(agent, {
+      threadId: "M",
+      checkpointId: mid.checkpointId,
+      newThreadId: "MF",
+    });
+    expect(fork.status).toBe("interrupted");
+    expect(fork.next).toEqual(["evaluator"]);
+    expect(Object.values(fork.state.steps).map((r) => r.status)).toEqual(["succeeded", "pending", "pending"]);
+    const stopped = await run(agent, null, { thread: "MF" });
+    expect(requestOf(stopped.interrupts).type).toBe("budget");
+    const done = await run(agent, raise, { thread: "MF" });
+    expect(done.state.finalAnswer).toBe("fork done");
+    // The fork ran b and c once each, and not a.
+    expect(slow.calls.map((c) => c.n)).toEqual([1, 2, 3, 2, 3]);
+  });
+});
+
+describe("budgets bind inside a plan", () => {
+  const chain = () =>
+    plan(
+      { id: "a", tool: "slow", args: { n: 1 } },
+      { id: "b", tool: "slow", args: { n: 2 }, depends_on: ["a"] },
+      { id: "c", tool: "slow", args: { n: 3 }, depends_on: ["b"] },
+    );
+
+  it("maxWallMs: no new step starts once the time is used, and the run stops at the budget stop", async () => {
+    const slow = fakeTool("slow", z.object({ n: z.number() }).strict(), async (a) => {
+      await sleep(300);
+      return a.n;
+    });
+    const { agent } = scriptedAgent({ planner: [chain()], synthesizer: ["partial"] }, [slow]);
+    const first = await run(agent, { goal: "g" }, { context: { maxWallMs: 200 } });
+    expect(requestOf(first.interrupts)).toMatchObject({ type: "budget", exceeded: [{ key: "maxWallMs" }] });
+    // The step that was running when the limit passed finished; none started after it.
+    expect(slow.calls).toEqual([{ n: 1 }]);
+    const finished = await run(agent, resume({ action: "finish" }), { thread: first.thread });
+    expect(finished.state.finalAnswer).toBe("partial");
+    expect(slow.calls).toHaveLength(1);
+  });
+
+  it("maxTokens and maxCostUsd: usage reported by a finished step stops the next one", async () => {
+    for (const limit of [{ maxTokens: 1000 }, { maxCostUsd: 0.001 }]) {
+      const llm = fakeTool("think", z.object({ n: z.number() }).strict(), () => `thought`);
+      const thinking = {
+        ...llm,
+        usesModel: true,
+        async run(args: { n: number }, ctx: Parameters<typeof llm.run>[1]) {
+          ctx.reportUsage({ input_tokens: 900, output_tokens: 300, total_tokens: 1200, model: "gpt-4o" });
+          return llm.run(args, ctx);
+        },
+      };
+      const { agent } = scriptedAgent(
+        {
+          planner: [
+            plan(
+              { id: "a", tool: "think", args: { n: 1 } },
+              { id: "b", tool: "think", args: { n: 2 }, depends_on: ["a"] },
+            ),
+          ],
+          synthesizer: ["partial"],
+        },
+        [thinking],
+      );
+      const first = await run(agent, { goal: "g" }, { context: limit });
+      expect(requestOf(first.interrupts)).toMatchObject({ type: "budget" });
+      expect(llm.calls).toEqual([{ n: 1 }]);
+    }
+  });
+});
