@@ -274,4 +274,16 @@ describe("langgraph dev serves plan_execute (SDK client)", () => {
       localModelName("synthesizer"),
     ]);
   }, 120_000);
+
+  it("refuses a second run on a thread whose run is still going (multitask strategy reject)", async () => {
+    // The scenario's script is used up, so this run's planner call gets HTTP 500s and ChatOpenAI
+    // keeps retrying with backoff: the run stays busy for seconds.
+    const thread = await client.threads.create();
+    const busy = await client.runs.create(thread.thread_id, "plan_execute", { input: { goal: "busy" } });
+    const second = client.runs.create(thread.thread_id, "plan_execute", { input: { goal: "second" } });
+    await expect(second).rejects.toThrow(/HTTP 422: Thread is already running a task/);
+    const runs = await client.runs.list(thread.thread_id);
+    expect(runs.map((r) => r.run_id)).toEqual([busy.run_id]);
+    await client.runs.cancel(thread.thread_id, busy.run_id);
+  }, 60_000);
 });
