@@ -5,13 +5,20 @@ import {
   type ApprovalRequest,
   type StepDecision,
 } from "../graph/decisions.js";
-import type { AuditEntry, PlanExecuteStateType, PlanExecuteUpdate, StepRecord } from "../graph/state.js";
+import {
+  stepRecordOf,
+  type AuditEntry,
+  type PlanExecuteStateType,
+  type PlanExecuteUpdate,
+  type StepRecord,
+} from "../graph/state.js";
+import { idRecord } from "../plan/ids.js";
 import type { NodeDeps } from "./deps.js";
 
 /** Steps of the plan that wait for a person's decision. */
 export function waitingSteps(state: Pick<PlanExecuteStateType, "plan" | "steps">) {
   return state.plan.filter((s) => {
-    const record = state.steps[s.id];
+    const record = stepRecordOf(state.steps, s.id);
     return record?.status === "pending" && record.approval?.status === "waiting";
   });
 }
@@ -35,7 +42,7 @@ export function createApproveStepsNode(deps: NodeDeps) {
       const request: ApprovalRequest = {
         type: "step_approval",
         steps: waiting.map((s) => {
-          const approval = state.steps[s.id]?.approval;
+          const approval = stepRecordOf(state.steps, s.id)?.approval;
           return {
             stepId: s.id,
             tool: s.tool,
@@ -83,7 +90,7 @@ function normalise(value: unknown, waitingIds: string[]): Normalised {
 function check(byStep: Map<string, StepDecision>, state: PlanExecuteStateType, deps: NodeDeps): string[] {
   const problems: string[] = [];
   for (const [stepId, decision] of byStep) {
-    const record = state.steps[stepId];
+    const record = stepRecordOf(state.steps, stepId);
     if (!record || !state.plan.some((s) => s.id === stepId)) {
       problems.push(`${stepId} is not a step of this plan; nothing was applied.`);
     } else if (record.approval?.status !== "waiting" || record.status !== "pending") {
@@ -106,11 +113,11 @@ function check(byStep: Map<string, StepDecision>, state: PlanExecuteStateType, d
 }
 
 function apply(byStep: Map<string, StepDecision>, state: PlanExecuteStateType): PlanExecuteUpdate {
-  const steps: Record<string, Partial<StepRecord> & { id: string }> = {};
+  const steps = idRecord<Partial<StepRecord> & { id: string }>();
   const audit: AuditEntry[] = [];
   const at = Date.now();
   for (const [stepId, decision] of byStep) {
-    const record = state.steps[stepId] as StepRecord;
+    const record = stepRecordOf(state.steps, stepId) as StepRecord;
     const waiting = record.approval as NonNullable<StepRecord["approval"]>;
     const tool = state.plan.find((s) => s.id === stepId)?.tool ?? "";
     const args = decision.action === "edit" ? decision.args : waiting.args;

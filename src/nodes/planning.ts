@@ -1,6 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { RoleUsage, StepRecord } from "../graph/state.js";
+import { idRecord } from "../plan/ids.js";
 import { decodePlan, WirePlanSchema, type PlanStep } from "../plan/schema.js";
 import { validatePlan, type ValidationContext } from "../plan/validate.js";
 import { invokeStructured, StructuredOutputError } from "../models/structured.js";
@@ -35,11 +36,11 @@ export async function proposePlan(
   return { steps: decoded.steps, issues, usage: answer.usage };
 }
 
-/** A pending record for each new step. */
+/** A pending record for each new step, keyed by step id (an object without prototype). */
 export function pendingRecords(
   steps: readonly PlanStep[],
 ): Record<string, Partial<StepRecord> & { id: string }> {
-  return Object.fromEntries(
+  return idRecord(
     steps.map((s) => [
       s.id,
       {

@@ -1,14 +1,21 @@
 import { z } from "zod";
+import { idLabel, MAX_STEP_ID_LENGTH } from "./ids.js";
 
 /**
  * One step as the model writes it. Every property is required and every object is closed so
  * that OpenAI's strict structured-output mode accepts the schema; `args` travels as a JSON
  * string because a free-form object cannot be expressed in strict mode. {@link decodePlan}
- * turns it into a {@link PlanStep}.
+ * turns it into a {@link PlanStep}. The id grammar is stated in the description and enforced by
+ * validation, not by the schema: a schema failure would not tell the model which field to fix.
  */
 export const WirePlanStepSchema = z
   .object({
-    id: z.string().describe("Unique step id such as step_1. Never reuse the id of a finished step."),
+    id: z
+      .string()
+      .describe(
+        `Unique step id such as step_1: a letter, then letters, digits, _ or - (at most ${MAX_STEP_ID_LENGTH}). ` +
+          "Never reuse the id of a finished step.",
+      ),
     description: z.string().describe("What this step does and why, in one sentence."),
     tool: z.string().describe("Name of the tool that runs this step (one of the listed tools)."),
     args: z
@@ -57,7 +64,7 @@ export function decodePlan(plan: WirePlan): DecodedPlan {
   const errors: string[] = [];
   const steps = plan.steps.map((wire): PlanStep => {
     const { value, error } = decodeArgs(wire.args);
-    if (error) errors.push(`${wire.id}: args are not a JSON object (${error})`);
+    if (error) errors.push(`${idLabel(wire.id)}: args are not a JSON object (${error})`);
     return { ...wire, depends_on: [...new Set(wire.depends_on)], args: value };
   });
   return { steps, errors };

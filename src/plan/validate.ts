@@ -1,11 +1,13 @@
 import type { z } from "zod";
 import { ancestors, findCycle } from "./dag.js";
+import { idLabel, shownId, stepIdProblem, toIdMap, type StepIdMap } from "./ids.js";
 import type { PlanStep } from "./schema.js";
 import { findReferences, isWholeReference, lookupPath, TemplateError } from "./template.js";
 
 export type PlanIssueCode =
   | "empty_plan"
   | "too_many_steps"
+  | "invalid_id"
   | "duplicate_id"
   | "id_clash"
   | "unknown_tool"
@@ -29,8 +31,11 @@ export interface ToolCatalog {
 export interface ValidationContext {
   tools: ToolCatalog;
   maxSteps: number;
-  /** Outputs of steps that already succeeded (for a replan): they may be depended on and referenced. */
-  finished?: Readonly<Record<string, unknown>>;
+  /**
+   * Outputs of steps that already succeeded (for a replan), by step id: they may be depended on and
+   * referenced. A `Map`, or an object of which only own keys count.
+   */
+  finished?: StepIdMap<unknown>;
   /** Ids already used by earlier steps (failed, skipped, …) that a new step must not take. */
   reservedIds?: readonly string[];
 }
@@ -41,7 +46,7 @@ export interface ValidationContext {
  */
 export function validatePlan(steps: readonly PlanStep[], ctx: ValidationContext): PlanIssue[] {
   if (steps.length === 0) return [{ code: "empty_plan", message: "The plan has no steps." }];
-  const finished = ctx.finished ?? {};
+  const finished = toIdMap(ctx.finished ?? new Map<string, unknown>());
   const issues: PlanIssue[] = [];
   if (steps.length > ctx.maxSteps) {
     issues.push({
@@ -58,7 +63,7 @@ export function validatePlan(steps: readonly PlanStep[], ctx: ValidationContext)
     issues.push({
       code: "cycle",
       stepId: cycle[0],
-      message: `Dependency cycle: ${cycle.join(" → ")}. A step cannot wait for itself.`,
+      message: `Dependency cycle: ${cycle.map(idLabel).join(" → ")}. A step cannot wait for itself.`,
     });
   }
   for (const step of steps) issues.push(...checkReferences(step, steps, finished));
@@ -67,21 +72,29 @@ export function validatePlan(steps: readonly PlanStep[], ctx: ValidationContext)
 
 function checkIds(
   steps: readonly PlanStep[],
-  finished: Readonly<Record<string, unknown>>,
+  finished: ReadonlyMap<string, unknown>,
   reserved: ReadonlySet<string>,
 ): PlanIssue[] {
   const issues: PlanIssue[] = [];
   const seen = new Set<string>();
   for (const { id } of steps) {
+    const problem = stepIdProblem(id);
+    if (problem) {
+      issues.push({ code: "invalid_id", stepId: id, message: problem });
+    }
     if (seen.has(id)) {
-      issues.push({ code: "duplicate_id", stepId: id, message: `Step id "${id}" is used more than once.` });
+      issues.push({
+        code: "duplicate_id",
+        stepId: id,
+        message: `Step id ${shownId(id)} is used more than once.`,
+      });
     }
     seen.add(id);
-    if (Object.hasOwn(finished, id) || reserved.has(id)) {
+    if (finished.has(id) || reserved.has(id)) {
       issues.push({
         code: "id_clash",
         stepId: id,
-        message: `Step id "${id}" belongs to an earlier step of this run; give the new step a new id.`,
+        message: `Step id ${shownId(id)} belongs to an earlier step of this run; give the new step a new id.`,
       });
     }
   }
@@ -95,7 +108,7 @@ function checkTool(step: PlanStep, tools: ToolCatalog): PlanIssue[] {
       {
         code: "unknown_tool",
         stepId: step.id,
-        message: `${step.id}: unknown tool "${step.tool}". Available tools: ${tools.names().join(", ")}.`,
+        message: `${idLabel(step.id)}: unknown tool ${shownId(step.tool)}. Available tools: ${tools.names().join(", ")}.`,
       },
     ];
   }
@@ -106,7 +119,7 @@ function checkTool(step: PlanStep, tools: ToolCatalog): PlanIssue[] {
   return real.map((issue) => ({
     code: "invalid_args" as const,
     stepId: step.id,
-    message: `${step.id}: args for "${step.tool}" are invalid at ${formatPath(issue.path)}: ${issue.message}`,
+    message: `${idLabel(step.id)}: args for "${step.tool}" are invalid at ${formatPath(issue.path)}: ${issue.message}`,
   }));
 }
 
@@ -127,39 +140,48 @@ function formatPath(path: readonly PropertyKey[]): string {
 function checkDependencies(
   step: PlanStep,
   steps: readonly PlanStep[],
-  finished: Readonly<Record<string, unknown>>,
+  finished: ReadonlyMap<string, unknown>,
 ): PlanIssue[] {
   const ids = new Set(steps.map((s) => s.id));
-  return step.depends_on
-    .filter((dep) => !ids.has(dep) && !Object.hasOwn(finished, dep))
-    .map((dep) => ({
-      code: "missing_dependency" as const,
-      stepId: step.id,
-      message: `${step.id} depends on "${dep}", which is neither a step of this plan nor a finished step.`,
-    }));
+  return step.depends_on.flatMap((dep): PlanIssue[] => {
+    const problem = stepIdProblem(dep, "depends_on entry");
+    if (problem) return [{ code: "invalid_id", stepId: step.id, message: `${idLabel(step.id)}: ${problem}` }];
+    if (ids.has(dep) || finished.has(dep)) return [];
+    return [
+      {
+        code: "missing_dependency",
+        stepId: step.id,
+        message: `${idLabel(step.id)} depends on "${dep}", which is neither a step of this plan nor a finished step.`,
+      },
+    ];
+  });
 }
 
 function checkReferences(
   step: PlanStep,
   steps: readonly PlanStep[],
-  finished: Readonly<Record<string, unknown>>,
+  finished: ReadonlyMap<string, unknown>,
 ): PlanIssue[] {
   const upstream = ancestors(steps, step.id);
   const issues: PlanIssue[] = [];
   for (const ref of findReferences(step.args)) {
-    if (Object.hasOwn(finished, ref.stepId) && !steps.some((s) => s.id === ref.stepId)) {
+    if (finished.has(ref.stepId) && !steps.some((s) => s.id === ref.stepId)) {
       try {
-        lookupPath(finished[ref.stepId], ref.path, ref.raw);
+        lookupPath(finished.get(ref.stepId), ref.path, ref.raw);
       } catch (err) {
         if (!(err instanceof TemplateError)) throw err;
-        issues.push({ code: "bad_reference", stepId: step.id, message: `${step.id}: ${err.message}` });
+        issues.push({
+          code: "bad_reference",
+          stepId: step.id,
+          message: `${idLabel(step.id)}: ${err.message}`,
+        });
       }
     } else if (ref.stepId === step.id || !upstream.has(ref.stepId)) {
       issues.push({
         code: "bad_reference",
         stepId: step.id,
         message:
-          `${step.id} references ${ref.raw}, but "${ref.stepId}" is not among its dependencies` +
+          `${idLabel(step.id)} references ${ref.raw}, but "${ref.stepId}" is not among its dependencies` +
           ` (direct or transitive) nor a finished step. Add it to depends_on or remove the reference.`,
       });
     }

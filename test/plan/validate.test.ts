@@ -101,6 +101,41 @@ describe("validatePlan", () => {
       { finished: { old: 1 } },
     ],
     ["an id that a failed step had", [step("bad")], "id_clash", /"bad"/, { reservedIds: ["bad"] }],
+    [
+      "the id __proto__",
+      [step("__proto__")],
+      "invalid_id",
+      /^step id "__proto__" is not allowed: ids start with a letter and use letters, digits, _ and - \(at most 64\)$/,
+    ],
+    ["an empty id", [step("")], "invalid_id", /^step id "" is not allowed: ids start with a letter/],
+    ["an id with a space", [step("step 1")], "invalid_id", /^step id "step 1" is not allowed/],
+    ["a dotted id", [step("step.1")], "invalid_id", /^step id "step.1" is not allowed/],
+    ["a non-ASCII id", [step("schritt_ä")], "invalid_id", /^step id "schritt_ä" is not allowed/],
+    ["an id over 64 characters", [step(`s${"1".repeat(64)}`)], "invalid_id", /it has 65 characters/],
+    [
+      "the reserved id constructor",
+      [step("constructor")],
+      "invalid_id",
+      /"constructor" is not allowed: it is a reserved name/,
+    ],
+    [
+      "the reserved id toString",
+      [step("toString")],
+      "invalid_id",
+      /"toString" is not allowed: it is a reserved name/,
+    ],
+    [
+      "a depends_on entry __proto__",
+      [step("a", { depends_on: ["__proto__"] })],
+      "invalid_id",
+      /^a: depends_on entry "__proto__" is not allowed: ids start with a letter/,
+    ],
+    [
+      "a depends_on entry that is a reserved name",
+      [step("a", { depends_on: ["hasOwnProperty"] })],
+      "invalid_id",
+      /^a: depends_on entry "hasOwnProperty" is not allowed: it is a reserved name/,
+    ],
   ];
 
   it.each(cases)("refuses %s", (_name, plan, code, message, extra) => {
@@ -108,6 +143,13 @@ describe("validatePlan", () => {
     const hit = issues.find((i) => i.code === code);
     expect(hit, JSON.stringify(issues)).toBeDefined();
     expect(hit?.message).toMatch(message);
+  });
+
+  it("takes finished outputs as a Map and never counts inherited properties as finished", () => {
+    const plan = [step("n", { tool: "add", args: { a: "{{old.output.x}}", b: 1 }, depends_on: ["old"] })];
+    expect(validatePlan(plan, { ...ctx, finished: new Map([["old", { x: 2 }]]) })).toEqual([]);
+    const inherited = [step("n", { depends_on: ["valueOf"] })];
+    expect(validatePlan(inherited, { ...ctx, finished: {} }).map((i) => i.code)).toEqual(["invalid_id"]);
   });
 
   it("lets a whole-string reference stand in for a typed value", () => {
