@@ -1,12 +1,21 @@
 import type { z } from "zod";
 import { ancestors, findCycle } from "./dag.js";
 import { idLabel, shownId, stepIdProblem, toIdMap, type StepIdMap } from "./ids.js";
-import type { PlanStep } from "./schema.js";
+import {
+  count,
+  MAX_ARGS_CHARS,
+  MAX_DESCRIPTION_CHARS,
+  MAX_EXPECTED_OUTPUT_CHARS,
+  MAX_PLAN_CHARS,
+  MAX_TOOL_NAME_CHARS,
+} from "./limits.js";
+import { encodePlan, type PlanStep } from "./schema.js";
 import { findReferences, isWholeReference, lookupPath, TemplateError } from "./template.js";
 
 export type PlanIssueCode =
   | "empty_plan"
   | "too_many_steps"
+  | "too_large"
   | "invalid_id"
   | "duplicate_id"
   | "id_clash"
@@ -54,6 +63,10 @@ export function validatePlan(steps: readonly PlanStep[], ctx: ValidationContext)
       message: `The plan has ${steps.length} steps; at most ${ctx.maxSteps} are allowed. Merge or drop steps.`,
     });
   }
+  const sizes = checkSizes(steps);
+  issues.push(...sizes);
+  // A plan over the whole-plan limit is refused for its size alone: the rest is checked once it fits.
+  if (sizes.some((issue) => issue.stepId === undefined)) return issues;
   issues.push(...checkIds(steps, finished, new Set(ctx.reservedIds ?? [])));
   for (const step of steps) {
     issues.push(...checkTool(step, ctx.tools), ...checkDependencies(step, steps, finished));
@@ -67,6 +80,50 @@ export function validatePlan(steps: readonly PlanStep[], ctx: ValidationContext)
     });
   }
   for (const step of steps) issues.push(...checkReferences(step, steps, finished));
+  return issues;
+}
+
+/** Text fields, args and the whole plan against the limits in `limits.ts`. */
+function checkSizes(steps: readonly PlanStep[]): PlanIssue[] {
+  const issues: PlanIssue[] = [];
+  for (const step of steps) {
+    const check = (field: string, size: number, max: number, advice: string) => {
+      if (size <= max) return;
+      issues.push({
+        code: "too_large",
+        stepId: step.id,
+        message: `${idLabel(step.id)}: ${field} is ${count(size)} characters; at most ${count(max)} are allowed. ${advice}`,
+      });
+    };
+    check(
+      "description",
+      step.description.length,
+      MAX_DESCRIPTION_CHARS,
+      "Say what the step does in a sentence or two.",
+    );
+    check(
+      "expected_output",
+      step.expected_output.length,
+      MAX_EXPECTED_OUTPUT_CHARS,
+      "Say briefly what a correct output looks like.",
+    );
+    check("tool", step.tool.length, MAX_TOOL_NAME_CHARS, "Use the name of one of the listed tools.");
+    check(
+      "args (as JSON)",
+      (JSON.stringify(step.args) ?? "").length,
+      MAX_ARGS_CHARS,
+      "Pass large data from an earlier step by {{step_id.output}} reference instead of writing it into args.",
+    );
+  }
+  const total = JSON.stringify(encodePlan(steps)).length;
+  if (total > MAX_PLAN_CHARS) {
+    issues.push({
+      code: "too_large",
+      message:
+        `The plan is ${count(total)} characters as JSON; at most ${count(MAX_PLAN_CHARS)} are allowed. ` +
+        "Write fewer, shorter steps, and pass data between steps by {{step_id.output}} reference.",
+    });
+  }
   return issues;
 }
 

@@ -93,6 +93,36 @@ describe("planning and validation", () => {
     expect(state.steps.step_1?.status).toBe("succeeded");
   });
 
+  it("refuses a 1 MB description, and neither stores it nor sends it back in the repair prompt", async () => {
+    const runaway = () => {
+      const reply = plan({ id: "a", tool: "lookup", args: { key: "x" } }) as {
+        structured: { steps: { description: string }[] };
+      };
+      (reply.structured.steps[0] as { description: string }).description = "d".repeat(1_000_000);
+      return reply;
+    };
+    const message =
+      /a: description is 1,000,000 characters; at most 2,000 are allowed\. Say what the step does/;
+
+    const gaveUp = scriptedAgent({ planner: [runaway()] }, [lookup()]);
+    const first = await run(gaveUp.agent, { goal: "g" }, { context: { maxPlanAttempts: 1 } });
+    expect(first.state.error).toMatch(message);
+    expect(first.state.rejectedPlan[0]?.description).toMatch(/^d{200}… \(999,800 more characters\)$/);
+    expect(JSON.stringify(first.state).length).toBeLessThan(10_000);
+
+    const t = lookup();
+    const { agent, models } = scriptedAgent(
+      { planner: [runaway(), plan({ id: "a", tool: "lookup", args: { key: "x" } })], synthesizer: ["fine"] },
+      [t],
+    );
+    const { state } = await run(agent, { goal: "g" });
+    expect(state.finalAnswer).toBe("fine");
+    expect(t.calls).toHaveLength(1);
+    const repair = promptOf(models.planner, 1);
+    expect(repair).toMatch(message);
+    expect(repair.length).toBeLessThan(10_000);
+  });
+
   it("refuses a plan larger than maxSteps", async () => {
     const steps = Array.from({ length: 4 }, (_, i) => ({ id: `s${i}`, tool: "lookup", args: { key: "k" } }));
     const { agent } = scriptedAgent({ planner: [plan(...steps)] }, [lookup()]);
