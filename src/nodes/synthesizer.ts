@@ -60,6 +60,17 @@ export function createSynthesizerNode(deps: NodeDeps) {
           `after ${answer.length} characters; the step results are kept: resume the thread to write it again`,
       );
     }
+    if (answer.trim() === "") {
+      // Nor may a blank one: a run that "finished" with no answer could only be run again from
+      // scratch. Thrown like the cut-off case, so a resume asks the synthesizer again and nothing else.
+      const what =
+        answer === "" ? "an empty answer" : `a blank answer (${answer.length} whitespace characters)`;
+      const reason = typeof finishReason === "string" ? ` (finish_reason "${finishReason}")` : "";
+      throw new Error(
+        `the synthesizer model returned ${what}${reason}; the step results are kept: ` +
+          "resume the thread to ask it again",
+      );
+    }
     emit({ type: "final", answer, partial });
     return { finalAnswer: answer, usage: { synthesizer: usageOf(last, model) } };
   };

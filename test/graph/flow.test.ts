@@ -131,6 +131,45 @@ describe("planning and validation", () => {
   });
 });
 
+describe("the final answer", () => {
+  it("does not finish on a blank answer: the run stops with an error and a resume asks only the synthesizer", async () => {
+    const t = lookup();
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [plan({ id: "a", tool: "lookup", args: { key: "x" } })],
+        synthesizer: ["  \n", "the answer [a]"],
+      },
+      [t],
+    );
+    const thread = "blank-answer";
+    await expect(run(agent, { goal: "g" }, { thread })).rejects.toThrow(
+      /^the synthesizer model returned a blank answer \(3 whitespace characters\); the step results are kept: resume the thread to ask it again$/,
+    );
+    const stopped = await agent.getState({ configurable: { thread_id: thread } });
+    expect(stopped.values.finalAnswer).toBeNull();
+    expect(stopped.values.error).toBeNull();
+    expect(stopped.next).toEqual(["synthesizer"]);
+    expect(stopped.values.steps.a).toMatchObject({ status: "succeeded" });
+
+    const resumed = await run(agent, null, { thread });
+    expect(resumed.state.finalAnswer).toBe("the answer [a]");
+    expect(eventsOf(resumed.events, "step_started")).toEqual([]);
+    expect(t.calls).toHaveLength(1);
+    expect(models.planner.callCount).toBe(1);
+    expect(models.synthesizer.callCount).toBe(2);
+  });
+
+  it("refuses an empty answer too", async () => {
+    const { agent } = scriptedAgent(
+      { planner: [plan({ id: "a", tool: "lookup", args: { key: "x" } })], synthesizer: [""] },
+      [lookup()],
+    );
+    await expect(run(agent, { goal: "g" })).rejects.toThrow(
+      /returned an empty answer; the step results are kept/,
+    );
+  });
+});
+
 describe("step-id maps in checkpointed state", () => {
   it("merges records into an object without prototype that survives the checkpoint serde", async () => {
     const record = (id: string): StepRecord => ({
