@@ -2,6 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import type { ProgressWriter } from "../graph/events.js";
 import type { RoleUsage } from "../graph/state.js";
+import type { StepIdMap } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
 import { resolveReferences, TemplateError } from "../plan/template.js";
 import type { ToolRegistry } from "../tools/registry.js";
@@ -48,7 +49,7 @@ export interface StepRunOptions {
 export async function runStep(
   step: PlanStep,
   dependencies: { id: string; description: string; output: unknown }[],
-  outputs: Readonly<Record<string, unknown>>,
+  outputs: StepIdMap<unknown>,
   opts: StepRunOptions,
   /** Args a person approved or edited: used as they are instead of resolving the plan's args again. */
   approvedArgs?: Record<string, unknown>,
@@ -144,7 +145,7 @@ export async function runStep(
 export function prepareArgs(
   step: PlanStep,
   tool: PlanTool,
-  outputs: Readonly<Record<string, unknown>>,
+  outputs: StepIdMap<unknown>,
   given?: Record<string, unknown>,
 ): Record<string, unknown> {
   let resolved: Record<string, unknown>;

@@ -2,7 +2,7 @@ import { END } from "@langchain/langgraph";
 import { exceededBudgets } from "../execution/budget.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Settings } from "./context.js";
-import type { PlanExecuteStateType, StepStatus } from "./state.js";
+import { stepRecordOf, type PlanExecuteStateType, type StepStatus } from "./state.js";
 import { needsPlanReview } from "../nodes/review-plan.js";
 
 type RoutingState = Pick<
@@ -17,7 +17,7 @@ type RoutingState = Pick<
   >;
 
 function statusOf(state: RoutingState, id: string): StepStatus {
-  return state.steps[id]?.status ?? "pending";
+  return stepRecordOf(state.steps, id)?.status ?? "pending";
 }
 
 /** Steps of the current plan that ended badly and need the replanner. */
@@ -31,7 +31,8 @@ function hasPendingSteps(state: RoutingState): boolean {
 
 function hasWaitingApprovals(state: RoutingState): boolean {
   return state.plan.some(
-    (s) => statusOf(state, s.id) === "pending" && state.steps[s.id]?.approval?.status === "waiting",
+    (s) =>
+      statusOf(state, s.id) === "pending" && stepRecordOf(state.steps, s.id)?.approval?.status === "waiting",
   );
 }
 
@@ -40,7 +41,7 @@ function hasRunnableSteps(state: RoutingState): boolean {
   return state.plan.some(
     (s) =>
       statusOf(state, s.id) === "pending" &&
-      state.steps[s.id]?.approval?.status !== "waiting" &&
+      stepRecordOf(state.steps, s.id)?.approval?.status !== "waiting" &&
       s.depends_on.every((d) => statusOf(state, d) === "succeeded"),
   );
 }

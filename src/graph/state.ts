@@ -2,6 +2,7 @@ import { withLangGraph, type ReducedZodChannel, type UpdateType } from "@langcha
 import type { InteropZodType } from "@langchain/core/utils/types";
 import { z } from "zod";
 import { MODEL_ROLES, type ModelRole } from "../models/roles.js";
+import { getById, idRecord } from "../plan/ids.js";
 import { BUDGET_KEYS } from "./context.js";
 
 export const STEP_STATUSES = ["pending", "running", "succeeded", "failed", "skipped", "rejected"] as const;
@@ -89,16 +90,28 @@ export const UsageSchema = z.object({
 export type RoleUsage = z.output<typeof UsageSchema>;
 export type UsageByRole = Partial<Record<ModelRole, RoleUsage>>;
 
-/** Records are merged field by field, so the executor and the evaluator can each write their part. */
+/**
+ * Records are merged field by field, so the executor and the evaluator can each write their part.
+ * The result has no prototype, so no step id reads or replaces an inherited property; it comes back
+ * from a checkpoint as a plain object, which is why records are read with {@link stepRecordOf}.
+ */
 export function mergeStepRecords(
   current: Record<string, StepRecord>,
   update: Record<string, Partial<StepRecord> & { id: string }>,
 ): Record<string, StepRecord> {
-  const next = { ...current };
+  const next = idRecord(Object.entries(current));
   for (const [id, patch] of Object.entries(update)) {
-    next[id] = { ...EMPTY_RECORD, ...current[id], ...patch };
+    next[id] = { ...EMPTY_RECORD, ...getById(current, id), ...patch };
   }
   return next;
+}
+
+/** The record of step `id` (never an inherited property of the map, whatever the id). */
+export function stepRecordOf(
+  steps: Readonly<Record<string, StepRecord>>,
+  id: string,
+): StepRecord | undefined {
+  return getById(steps, id);
 }
 
 export function addUsage(current: UsageByRole, update: UsageByRole): UsageByRole {
@@ -176,7 +189,7 @@ export const PlanExecuteState = z.object({
     StepsMap.describe("Each step's status, output, error, attempts and evaluation, by step id."),
     StepPatches,
     mergeStepRecords,
-    () => ({}),
+    () => idRecord<StepRecord>(),
   ),
   planVersion: withInitial(
     z.number().int().describe("1 for the first valid plan, +1 per recovery plan."),

@@ -5,14 +5,21 @@ import {
   type ApprovalRequest,
   type StepDecision,
 } from "../graph/decisions.js";
-import type { AuditEntry, PlanExecuteStateType, PlanExecuteUpdate, StepRecord } from "../graph/state.js";
+import {
+  stepRecordOf,
+  type AuditEntry,
+  type PlanExecuteStateType,
+  type PlanExecuteUpdate,
+  type StepRecord,
+} from "../graph/state.js";
 import { digestOf } from "../plan/digest.js";
+import { idRecord } from "../plan/ids.js";
 import type { NodeDeps } from "./deps.js";
 
 /** Steps of the plan that wait for a person's decision. */
 export function waitingSteps(state: Pick<PlanExecuteStateType, "plan" | "steps">) {
   return state.plan.filter((s) => {
-    const record = state.steps[s.id];
+    const record = stepRecordOf(state.steps, s.id);
     return record?.status === "pending" && record.approval?.status === "waiting";
   });
 }
@@ -42,7 +49,7 @@ export function createApproveStepsNode(deps: NodeDeps) {
         type: "step_approval",
         stop,
         steps: waiting.map((s) => {
-          const approval = state.steps[s.id]?.approval;
+          const approval = stepRecordOf(state.steps, s.id)?.approval;
           return {
             stepId: s.id,
             tool: s.tool,
@@ -90,7 +97,7 @@ function normalise(value: unknown, waitingIds: string[]): Normalised {
 function check(byStep: Map<string, StepDecision>, state: PlanExecuteStateType, deps: NodeDeps): string[] {
   const problems: string[] = [];
   for (const [stepId, decision] of byStep) {
-    const record = state.steps[stepId];
+    const record = stepRecordOf(state.steps, stepId);
     if (!record || !state.plan.some((s) => s.id === stepId)) {
       problems.push(`${stepId} is not a step of this plan; nothing was applied.`);
     } else if (record.approval?.status !== "waiting" || record.status !== "pending") {
@@ -113,11 +120,11 @@ function check(byStep: Map<string, StepDecision>, state: PlanExecuteStateType, d
 }
 
 function apply(byStep: Map<string, StepDecision>, state: PlanExecuteStateType): PlanExecuteUpdate {
-  const steps: Record<string, Partial<StepRecord> & { id: string }> = {};
+  const steps = idRecord<Partial<StepRecord> & { id: string }>();
   const audit: AuditEntry[] = [];
   const at = Date.now();
   for (const [stepId, decision] of byStep) {
-    const record = state.steps[stepId] as StepRecord;
+    const record = stepRecordOf(state.steps, stepId) as StepRecord;
     const waiting = record.approval as NonNullable<StepRecord["approval"]>;
     const tool = state.plan.find((s) => s.id === stepId)?.tool ?? "";
     const args = decision.action === "edit" ? decision.args : waiting.args;

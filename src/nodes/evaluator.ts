@@ -12,9 +12,10 @@ import type {
   StepRecord,
   UsageByRole,
 } from "../graph/state.js";
-import { addUsage } from "../graph/state.js";
+import { addUsage, stepRecordOf } from "../graph/state.js";
 import { deterministicVerdict } from "../execution/checks.js";
 import { invokeStructured, StructuredOutputError } from "../models/structured.js";
+import { idRecord } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { NodeDeps } from "./deps.js";
@@ -50,7 +51,7 @@ export function createEvaluatorNode(deps: NodeDeps) {
     const settings = runSettings(state, config.context, deps.defaults);
     const emit = progressWriter(config.writer);
     const toJudge = state.plan.filter((s) => {
-      const record = state.steps[s.id];
+      const record = stepRecordOf(state.steps, s.id);
       return (
         record && (record.status === "succeeded" || record.status === "failed") && record.evaluation === null
       );
@@ -58,7 +59,7 @@ export function createEvaluatorNode(deps: NodeDeps) {
     let usage: UsageByRole = {};
     const judged = await Promise.all(
       toJudge.map(async (step) => {
-        const record = state.steps[step.id] as StepRecord;
+        const record = stepRecordOf(state.steps, step.id) as StepRecord;
         const checks = deterministicVerdict(record, deps.tools.get(step.tool));
         let evaluation: Evaluation = { ...checks, by: "checks" };
         if (checks.ok && needsCritic(step, deps.tools, settings)) {
@@ -73,7 +74,7 @@ export function createEvaluatorNode(deps: NodeDeps) {
         return verdictPatch(record, evaluation);
       }),
     );
-    return { steps: Object.fromEntries(judged.map((p) => [p.id, p])), usage };
+    return { steps: idRecord(judged.map((p) => [p.id, p])), usage };
   };
 }
 

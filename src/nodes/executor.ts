@@ -10,7 +10,8 @@ import type {
   PlanExecuteUpdate,
   StepRecord,
 } from "../graph/state.js";
-import { addUsage, type UsageByRole } from "../graph/state.js";
+import { addUsage, stepRecordOf, type UsageByRole } from "../graph/state.js";
+import { idRecord, RESERVED_STEP_IDS, stepIdProblem } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
 import { exceededBudgets, stepsExecuted } from "../execution/budget.js";
 import { actionDigest } from "../plan/digest.js";
@@ -52,7 +53,13 @@ export function createExecutorNode(deps: NodeDeps) {
     const settings = runSettings(state, config.context, deps.defaults);
     const emit = progressWriter(config.writer);
     const outputs = succeededOutputs(state, deps, settings);
-    const pending = state.plan.filter((s) => (state.steps[s.id]?.status ?? "pending") === "pending");
+    const pending = state.plan.filter(
+      (s) => (stepRecordOf(state.steps, s.id)?.status ?? "pending") === "pending",
+    );
+    // Validation refuses such ids, but a plan written into state directly could hold one. A
+    // `__proto__` result is never stored under its id, so that step would run again on every pass.
+    const unusable = pending.find((s) => RESERVED_STEP_IDS.has(s.id));
+    if (unusable) throw new Error(`the plan cannot run: ${stepIdProblem(unusable.id)}`);
     const runOptions: StepRunOptions = {
       tools: deps.tools,
       model: deps.models("executor", settings),
@@ -103,12 +110,12 @@ export function createExecutorNode(deps: NodeDeps) {
     const runOne = async (step: PlanStep): Promise<StepOutcome> => {
       const notReady = await waitForDependencies(step);
       if (notReady) return notReady;
-      let approval = state.steps[step.id]?.approval ?? null;
+      let approval = stepRecordOf(state.steps, step.id)?.approval ?? null;
       const tool = deps.tools.get(step.tool);
       if (tool && needsApproval(deps.tools.riskOf(step.tool), settings)) {
         let args: Record<string, unknown> | null = null;
         try {
-          args = prepareArgs(step, tool, Object.fromEntries(outputs));
+          args = prepareArgs(step, tool, outputs);
         } catch {
           // Args that cannot be resolved fail the step below, with the same message as without approval.
         }
@@ -133,7 +140,7 @@ export function createExecutorNode(deps: NodeDeps) {
         stepsLeft -= 1;
         const crashes = await priorUnfinishedStarts(step);
         if (crashes >= settings.maxStepCrashes) return crashLooped(step, crashes, emit);
-        return runStep(step, dependencies, Object.fromEntries(outputs), runOptions, approval?.args);
+        return runStep(step, dependencies, outputs, runOptions, approval?.args);
       });
     };
 
@@ -167,7 +174,7 @@ export function createExecutorNode(deps: NodeDeps) {
     }
     const settled = await Promise.allSettled(inFlight.values());
     rethrowControlFlow(settled);
-    return toUpdate(settled, byId, deps, (id) => state.steps[id]?.approval ?? null);
+    return toUpdate(settled, byId, deps, (id) => stepRecordOf(state.steps, id)?.approval ?? null);
   };
 }
 
@@ -271,7 +278,7 @@ function toUpdate(
   deps: NodeDeps,
   approvalOf: (id: string) => Approval | null,
 ): PlanExecuteUpdate {
-  const steps: Record<string, Partial<StepRecord> & { id: string }> = {};
+  const steps = idRecord<Partial<StepRecord> & { id: string }>();
   const audit: AuditEntry[] = [];
   let usage: UsageByRole = {};
   for (const result of settled) {

@@ -1,11 +1,14 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { RoleUsage, StepRecord } from "../graph/state.js";
+import { idRecord } from "../plan/ids.js";
+import { clipRefusedPlan, limitIssues } from "../plan/limits.js";
 import { decodePlan, WirePlanSchema, type PlanStep } from "../plan/schema.js";
 import { validatePlan, type ValidationContext } from "../plan/validate.js";
 import { invokeStructured, StructuredOutputError } from "../models/structured.js";
 
 export interface Proposal {
+  /** The plan; when it is refused, with text over the size limits cut short. */
   steps: PlanStep[];
   /** Empty when the plan is valid. */
   issues: string[];
@@ -31,15 +34,20 @@ export async function proposePlan(
   const decoded = decodePlan(answer.value);
   if (validation.allowEmpty && decoded.steps.length === 0)
     return { steps: [], issues: [], usage: answer.usage };
-  const issues = [...decoded.errors, ...validatePlan(decoded.steps, validation).map((i) => i.message)];
-  return { steps: decoded.steps, issues, usage: answer.usage };
+  const issues = limitIssues([
+    ...decoded.errors,
+    ...validatePlan(decoded.steps, validation).map((i) => i.message),
+  ]);
+  if (issues.length === 0) return { steps: decoded.steps, issues, usage: answer.usage };
+  // The refused plan is kept in state and shown to the model again: not a runaway answer in full.
+  return { steps: clipRefusedPlan(decoded.steps), issues, usage: answer.usage };
 }
 
-/** A pending record for each new step. */
+/** A pending record for each new step, keyed by step id (an object without prototype). */
 export function pendingRecords(
   steps: readonly PlanStep[],
 ): Record<string, Partial<StepRecord> & { id: string }> {
-  return Object.fromEntries(
+  return idRecord(
     steps.map((s) => [
       s.id,
       {

@@ -1,8 +1,14 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runSettings } from "../graph/context.js";
 import { progressWriter } from "../graph/events.js";
-import type { PlanExecuteStateType, PlanExecuteUpdate, StepRecord } from "../graph/state.js";
+import {
+  stepRecordOf,
+  type PlanExecuteStateType,
+  type PlanExecuteUpdate,
+  type StepRecord,
+} from "../graph/state.js";
 import type { NodeDeps } from "./deps.js";
+import { idRecord } from "../plan/ids.js";
 import { pendingRecords, proposePlan } from "./planning.js";
 import { buildReplannerPrompt, outputText } from "./prompts.js";
 
@@ -18,11 +24,11 @@ export function createReplannerNode(deps: NodeDeps) {
   ): Promise<PlanExecuteUpdate> {
     const settings = runSettings(state, config.context, deps.defaults);
     const emit = progressWriter(config.writer);
-    const record = (id: string) => state.steps[id];
+    const record = (id: string) => stepRecordOf(state.steps, id);
     const kept = state.plan.filter((s) => record(s.id)?.status === "succeeded");
     const failed = state.plan.filter((s) => ["failed", "rejected"].includes(record(s.id)?.status ?? ""));
     const unfinished = state.plan.filter((s) => (record(s.id)?.status ?? "pending") === "pending");
-    const finished = Object.fromEntries(kept.map((s) => [s.id, record(s.id)?.output]));
+    const finished = new Map(kept.map((s) => [s.id, record(s.id)?.output]));
     const repairing = state.validationErrors.length > 0;
     const attempt = repairing ? state.planAttempts + 1 : 1;
 
@@ -33,7 +39,7 @@ export function createReplannerNode(deps: NodeDeps) {
       finished: kept.map((s) => ({
         id: s.id,
         description: s.description,
-        output: outputText(finished[s.id]),
+        output: outputText(finished.get(s.id)),
       })),
       failed: failed.map((s) => ({ ...s, error: record(s.id)?.error ?? record(s.id)?.status ?? "failed" })),
       unfinished,
@@ -43,7 +49,7 @@ export function createReplannerNode(deps: NodeDeps) {
       tools: deps.tools,
       maxSteps: settings.maxSteps,
       finished,
-      reservedIds: Object.keys(state.steps).filter((id) => !Object.hasOwn(finished, id)),
+      reservedIds: Object.keys(state.steps).filter((id) => !finished.has(id)),
       allowEmpty: true,
     });
     const usage = proposal.usage ? { planner: proposal.usage } : {};
@@ -67,17 +73,15 @@ export function createReplannerNode(deps: NodeDeps) {
       };
     }
 
-    const skipped: Record<string, Partial<StepRecord> & { id: string }> = Object.fromEntries(
-      unfinished.map((s) => [
-        s.id,
-        { id: s.id, status: "skipped" as const, error: "dropped by the replanner" },
-      ]),
-    );
+    const skipped = unfinished.map((s): [string, Partial<StepRecord> & { id: string }] => [
+      s.id,
+      { id: s.id, status: "skipped", error: "dropped by the replanner" },
+    ]);
     const replan = state.replans + 1;
     emit({ type: "replanned", replan, failed: failed.map((s) => s.id), steps: proposal.steps });
     return {
       plan: [...kept, ...proposal.steps],
-      steps: { ...skipped, ...pendingRecords(proposal.steps) },
+      steps: idRecord([...skipped, ...Object.entries(pendingRecords(proposal.steps))]),
       replans: replan,
       planVersion: state.planVersion + 1,
       planAttempts: attempt,

@@ -2,6 +2,7 @@ import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runSettings, type Settings } from "../graph/context.js";
 import { PlanDecisionSchema, parseDecision, type ApprovalRequest } from "../graph/decisions.js";
 import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js";
+import { limitIssues } from "../plan/limits.js";
 import { decodePlan, WirePlanSchema, type PlanStep } from "../plan/schema.js";
 import { validatePlan } from "../plan/validate.js";
 import type { ToolRegistry } from "../tools/registry.js";
@@ -54,12 +55,12 @@ export function createReviewPlanNode(deps: NodeDeps) {
         return { planFeedback: decision.feedback, rejectedPlan: state.plan, plan: [], planReview: null };
       }
       const edited = decodeEditedPlan(decision.plan.steps);
-      const issues = [
+      const issues = limitIssues([
         ...edited.errors,
         ...validatePlan(edited.steps, { tools: deps.tools, maxSteps: settings.maxSteps }).map(
           (i) => i.message,
         ),
-      ];
+      ]);
       if (issues.length > 0) {
         errors = issues.map((i) => `edit refused: ${i}`);
         continue;

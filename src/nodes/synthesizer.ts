@@ -2,14 +2,14 @@ import type { AIMessageChunk } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runSettings } from "../graph/context.js";
 import { progressWriter } from "../graph/events.js";
-import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js";
+import { stepRecordOf, type PlanExecuteStateType, type PlanExecuteUpdate } from "../graph/state.js";
 import { usageOf } from "../models/structured.js";
 import type { NodeDeps } from "./deps.js";
 import { buildSynthesizerPrompt, outputText } from "./prompts.js";
 
 /** Whether the run ends without every planned step having succeeded. */
 export function isPartial(state: Pick<PlanExecuteStateType, "plan" | "steps">): boolean {
-  return state.plan.some((s) => state.steps[s.id]?.status !== "succeeded");
+  return state.plan.some((s) => stepRecordOf(state.steps, s.id)?.status !== "succeeded");
 }
 
 /**
@@ -24,19 +24,21 @@ export function createSynthesizerNode(deps: NodeDeps) {
     const settings = runSettings(state, config.context, deps.defaults);
     const emit = progressWriter(config.writer);
     const partial = isPartial(state);
-    const succeeded = state.plan.filter((s) => state.steps[s.id]?.status === "succeeded");
-    const notDone = state.plan.filter((s) => state.steps[s.id]?.status !== "succeeded");
+    const succeeded = state.plan.filter((s) => stepRecordOf(state.steps, s.id)?.status === "succeeded");
+    const notDone = state.plan.filter((s) => stepRecordOf(state.steps, s.id)?.status !== "succeeded");
     const messages = buildSynthesizerPrompt({
       goal: state.goal,
       results: succeeded.map((s) => ({
         id: s.id,
         description: s.description,
-        output: outputText(state.steps[s.id]?.output),
+        output: outputText(stepRecordOf(state.steps, s.id)?.output),
       })),
       failures: notDone.map((s) => ({
         id: s.id,
         description: s.description,
-        error: state.steps[s.id]?.error ?? `not run (${state.steps[s.id]?.status ?? "pending"})`,
+        error:
+          stepRecordOf(state.steps, s.id)?.error ??
+          `not run (${stepRecordOf(state.steps, s.id)?.status ?? "pending"})`,
       })),
       partial,
     });
@@ -56,6 +58,17 @@ export function createSynthesizerNode(deps: NodeDeps) {
       throw new Error(
         `the final answer was cut off at the synthesizer model's output limit (finish_reason "length") ` +
           `after ${answer.length} characters; the step results are kept: resume the thread to write it again`,
+      );
+    }
+    if (answer.trim() === "") {
+      // Nor may a blank one: a run that "finished" with no answer could only be run again from
+      // scratch. Thrown like the cut-off case, so a resume asks the synthesizer again and nothing else.
+      const what =
+        answer === "" ? "an empty answer" : `a blank answer (${answer.length} whitespace characters)`;
+      const reason = typeof finishReason === "string" ? ` (finish_reason "${finishReason}")` : "";
+      throw new Error(
+        `the synthesizer model returned ${what}${reason}; the step results are kept: ` +
+          "resume the thread to ask it again",
       );
     }
     emit({ type: "final", answer, partial });

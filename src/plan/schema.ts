@@ -1,26 +1,44 @@
 import { z } from "zod";
+import { idLabel, MAX_STEP_ID_LENGTH } from "./ids.js";
+import { MAX_ARGS_CHARS, MAX_DESCRIPTION_CHARS, MAX_EXPECTED_OUTPUT_CHARS } from "./limits.js";
 
 /**
  * One step as the model writes it. Every property is required and every object is closed so
  * that OpenAI's strict structured-output mode accepts the schema; `args` travels as a JSON
  * string because a free-form object cannot be expressed in strict mode. {@link decodePlan}
- * turns it into a {@link PlanStep}.
+ * turns it into a {@link PlanStep}. The id grammar and the size limits are stated in the
+ * descriptions and enforced by validation, not by the schema: strict mode refuses `maxLength`,
+ * and a schema failure would not tell the model which field to fix.
  */
 export const WirePlanStepSchema = z
   .object({
-    id: z.string().describe("Unique step id such as step_1. Never reuse the id of a finished step."),
-    description: z.string().describe("What this step does and why, in one sentence."),
+    id: z
+      .string()
+      .describe(
+        `Unique step id such as step_1: a letter, then letters, digits, _ or - (at most ${MAX_STEP_ID_LENGTH}). ` +
+          "Never reuse the id of a finished step.",
+      ),
+    description: z
+      .string()
+      .describe(
+        `What this step does and why, in one sentence (at most ${MAX_DESCRIPTION_CHARS} characters).`,
+      ),
     tool: z.string().describe("Name of the tool that runs this step (one of the listed tools)."),
     args: z
       .string()
       .describe(
-        'The tool arguments as a JSON object encoded in a string, e.g. "{\\"query\\": \\"...\\"}". ' +
+        'The tool arguments as a JSON object encoded in a string, e.g. "{\\"query\\": \\"...\\"}" ' +
+          `(at most ${MAX_ARGS_CHARS} characters). ` +
           "Use {{step_id.output}} or {{step_id.output.path.to.field}} to insert an earlier step's output.",
       ),
     depends_on: z
       .array(z.string())
       .describe("Ids of the steps whose outputs this step needs. Empty when it needs none."),
-    expected_output: z.string().describe("What a correct output of this step looks like."),
+    expected_output: z
+      .string()
+      .describe(
+        `What a correct output of this step looks like (at most ${MAX_EXPECTED_OUTPUT_CHARS} characters).`,
+      ),
   })
   .strict();
 
@@ -57,7 +75,7 @@ export function decodePlan(plan: WirePlan): DecodedPlan {
   const errors: string[] = [];
   const steps = plan.steps.map((wire): PlanStep => {
     const { value, error } = decodeArgs(wire.args);
-    if (error) errors.push(`${wire.id}: args are not a JSON object (${error})`);
+    if (error) errors.push(`${idLabel(wire.id)}: args are not a JSON object (${error})`);
     return { ...wire, depends_on: [...new Set(wire.depends_on)], args: value };
   });
   return { steps, errors };

@@ -6,6 +6,8 @@
  * - `.output.a.0.b` walks into objects and arrays.
  */
 
+import { getById, hasId, STEP_ID_SOURCE, type StepIdMap } from "./ids.js";
+
 export interface StepReference {
   stepId: string;
   /** Keys after `.output`, e.g. `["results", "0", "facts"]`. */
@@ -14,9 +16,11 @@ export interface StepReference {
   raw: string;
 }
 
-// The id is matched whole (`[\w-]+` stops at the dot), so `step_1` never matches inside `step_10`.
-const REFERENCE = /\{\{\s*([A-Za-z0-9_-]+)\.output((?:\.[A-Za-z0-9_-]+)*)\s*\}\}/g;
-const WHOLE_REFERENCE = /^\s*\{\{\s*([A-Za-z0-9_-]+)\.output((?:\.[A-Za-z0-9_-]+)*)\s*\}\}\s*$/;
+// The id is the step-id grammar itself, so every valid id can be referenced. It is matched whole
+// (it stops at the dot), so `step_1` never matches inside `step_10`.
+const REFERENCE_SOURCE = String.raw`\{\{\s*(${STEP_ID_SOURCE})\.output((?:\.[A-Za-z0-9_-]+)*)\s*\}\}`;
+const REFERENCE = new RegExp(REFERENCE_SOURCE, "g");
+const WHOLE_REFERENCE = new RegExp(String.raw`^\s*${REFERENCE_SOURCE}\s*$`);
 
 export class TemplateError extends Error {
   override name = "TemplateError";
@@ -73,25 +77,26 @@ function stringify(value: unknown): string {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
-function resolveOne(ref: StepReference, outputs: Readonly<Record<string, unknown>>): unknown {
-  if (!Object.hasOwn(outputs, ref.stepId)) {
+function resolveOne(ref: StepReference, outputs: StepIdMap<unknown>): unknown {
+  if (!hasId(outputs, ref.stepId)) {
     throw new TemplateError(`${ref.raw}: step "${ref.stepId}" has no output yet`);
   }
-  return lookupPath(outputs[ref.stepId], ref.path, ref.raw);
+  return lookupPath(getById(outputs, ref.stepId), ref.path, ref.raw);
 }
 
 /**
- * Replaces every reference in `value` with the referenced output.
+ * Replaces every reference in `value` with the referenced output. `outputs` is keyed by step id:
+ * a `Map`, or an object whose own keys only are read.
  *
  * @example
  * resolveReferences({ x: "{{step_1.output.n}}", s: "n={{step_1.output.n}}" }, { step_1: { n: 2 } })
  * // → { x: 2, s: "n=2" }
  */
-export function resolveReferences<T>(value: T, outputs: Readonly<Record<string, unknown>>): T {
+export function resolveReferences<T>(value: T, outputs: StepIdMap<unknown>): T {
   return resolveValue(value, outputs) as T;
 }
 
-function resolveValue(value: unknown, outputs: Readonly<Record<string, unknown>>): unknown {
+function resolveValue(value: unknown, outputs: StepIdMap<unknown>): unknown {
   if (typeof value === "string") {
     const whole = value.match(WHOLE_REFERENCE);
     if (whole) return resolveOne(toReference(whole), outputs);

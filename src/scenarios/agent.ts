@@ -8,6 +8,7 @@ import { createSendEmailTool } from "../tools/email.js";
 import {
   calculatorTool,
   createDataTools,
+  createFileTools,
   DEFAULT_WORKSPACE,
   llmTool,
   searchTool,
@@ -23,7 +24,7 @@ export interface ScenarioAgentOptions {
   checkpointer?: BaseCheckpointSaver;
   /** Outbox folder for send_email (default `.plan-execute/outbox`). */
   outbox?: string;
-  /** Folder of the data tools (default `.plan-execute/workspace`). */
+  /** Folder of the file and data tools (default `.plan-execute/workspace`). */
   workspace?: string;
   /**
    * Model calls a resumed thread already made, per role (its `usage`): those replies are
@@ -54,6 +55,7 @@ export function scenarioModels(
 export function createScenarioAgent(scenario: Scenario, options: ScenarioAgentOptions = {}) {
   const search = options.latency === false ? searchTool : withSimulatedLatency(searchTool, 250, 900);
   const email = createSendEmailTool({ outbox: options.outbox ?? ".plan-execute/outbox" });
+  const workspace = options.workspace ?? DEFAULT_WORKSPACE;
   return createPlanExecuteAgent({
     models: options.models ?? scenarioModels(scenario, options.answered),
     tools: new ToolRegistry([
@@ -61,7 +63,8 @@ export function createScenarioAgent(scenario: Scenario, options: ScenarioAgentOp
       search,
       llmTool,
       summarizeTool,
-      ...createDataTools({ workspace: options.workspace ?? DEFAULT_WORKSPACE }),
+      ...createFileTools({ workspace }),
+      ...createDataTools({ workspace }),
       email,
     ]),
     checkpointer: options.checkpointer ?? new MemorySaver(),

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,11 +8,18 @@ const dir = mkdtempSync(join(tmpdir(), "pe-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const db = join(dir, "db.sqlite");
 const outbox = join(dir, "outbox");
+const workspace = join(dir, "workspace");
 const bin = new URL("../../bin/plan-execute.js", import.meta.url).pathname;
 
 /** Runs the CLI as a user would in a script: no TTY, no model keys. */
 function cli(...args: string[]) {
-  const env = { ...process.env, OPENAI_API_KEY: "", OPENAI_BASE_URL: "", DATABASE_URL: "" };
+  const env = {
+    ...process.env,
+    OPENAI_API_KEY: "",
+    OPENAI_BASE_URL: "",
+    DATABASE_URL: "",
+    PLAN_EXECUTE_WORKSPACE: workspace,
+  };
   const r = spawnSync(process.execPath, [bin, ...args, "--db", db, "--outbox", outbox], {
     env,
     encoding: "utf8",
@@ -64,6 +71,28 @@ describe("plan-execute CLI (non-TTY)", () => {
     expect(listed).toContainEqual(expect.objectContaining({ thread: "mail", status: "finished" }));
     const history = jsonLines(cli("history", "mail", "--json").stdout);
     expect(history.length).toBeGreaterThan(5);
+  });
+
+  it("a rejected email is not sent: the resume replans, saves a draft instead and finishes", () => {
+    expect(cli("demo", "email", "--no-latency", "--thread", "rejected").code).toBe(3);
+    const sent = existsSync(outbox) ? readdirSync(outbox).length : 0;
+
+    const r = cli("resume", "rejected", "--reject", "not today", "--json");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const events = jsonLines(r.stdout);
+    expect(events.filter((e) => e.type === "step_started").map((e) => e.stepId)).toEqual(["step_6"]);
+    expect(events.at(-1)).toMatchObject({
+      type: "done",
+      error: null,
+      answer: expect.stringContaining("saved as a draft in drafts/nvidia-amd-revenue-2024.txt [step_6]"),
+    });
+    expect(existsSync(outbox) ? readdirSync(outbox).length : 0).toBe(sent);
+    const draft = readFileSync(join(workspace, "drafts/nvidia-amd-revenue-2024.txt"), "utf8");
+    expect(draft).toContain("NVIDIA's 2024 revenue is 2.36");
+
+    const shown = jsonLines(cli("show", "rejected", "--json").stdout)[0] as { status: string };
+    expect(shown.status).toBe("finished");
   });
 
   it("demo --live-local runs through ChatOpenAI and the local server, and a resume stays on that path", () => {

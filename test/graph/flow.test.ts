@@ -1,5 +1,7 @@
+import { Command, MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { mergeStepRecords, type StepRecord } from "../../src/graph/state.js";
 import { ToolInputError } from "../../src/tools/types.js";
 import { eventsOf, plan, run, scriptedAgent } from "../helpers/agent.js";
 import { fakeTool } from "../helpers/tools.js";
@@ -61,11 +63,176 @@ describe("planning and validation", () => {
     expect(promptOf(models.planner, 1)).toContain("did not match the plan schema");
   });
 
+  it("refuses a __proto__ step id before anything runs; the repair round fixes it and the tool runs once", async () => {
+    const t = lookup();
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [
+          plan({ id: "__proto__", tool: "lookup", args: { key: "x" } }),
+          plan({ id: "step_1", tool: "lookup", args: { key: "x" } }),
+        ],
+        synthesizer: ["fine"],
+      },
+      [t],
+    );
+    // Before the fix this looped: the result was never stored under "__proto__", so the step
+    // stayed pending and ran on every pass until the recursion limit.
+    const { state, events } = await run(agent, { goal: "g" });
+    expect(state.finalAnswer).toBe("fine");
+    expect(t.calls).toHaveLength(1);
+    const refused = eventsOf(events, "plan_invalid");
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.issues).toEqual([
+      'step id "__proto__" is not allowed: ids start with a letter and use letters, digits, _ and - (at most 64)',
+    ]);
+    // Refused before anything ran.
+    const types = events.map((e) => e.type);
+    expect(types.indexOf("plan_invalid")).toBeLessThan(types.indexOf("step_started"));
+    expect(promptOf(models.planner, 1)).toContain('step id "__proto__" is not allowed');
+    expect(Object.keys(state.steps)).toEqual(["step_1"]);
+    expect(state.steps.step_1?.status).toBe("succeeded");
+  });
+
+  it("refuses a 1 MB description, and neither stores it nor sends it back in the repair prompt", async () => {
+    const runaway = () => {
+      const reply = plan({ id: "a", tool: "lookup", args: { key: "x" } }) as {
+        structured: { steps: { description: string }[] };
+      };
+      (reply.structured.steps[0] as { description: string }).description = "d".repeat(1_000_000);
+      return reply;
+    };
+    const message =
+      /a: description is 1,000,000 characters; at most 2,000 are allowed\. Say what the step does/;
+
+    const gaveUp = scriptedAgent({ planner: [runaway()] }, [lookup()]);
+    const first = await run(gaveUp.agent, { goal: "g" }, { context: { maxPlanAttempts: 1 } });
+    expect(first.state.error).toMatch(message);
+    expect(first.state.rejectedPlan[0]?.description).toMatch(/^d{200}… \(999,800 more characters\)$/);
+    expect(JSON.stringify(first.state).length).toBeLessThan(10_000);
+
+    const t = lookup();
+    const { agent, models } = scriptedAgent(
+      { planner: [runaway(), plan({ id: "a", tool: "lookup", args: { key: "x" } })], synthesizer: ["fine"] },
+      [t],
+    );
+    const { state } = await run(agent, { goal: "g" });
+    expect(state.finalAnswer).toBe("fine");
+    expect(t.calls).toHaveLength(1);
+    const repair = promptOf(models.planner, 1);
+    expect(repair).toMatch(message);
+    expect(repair.length).toBeLessThan(10_000);
+  });
+
   it("refuses a plan larger than maxSteps", async () => {
     const steps = Array.from({ length: 4 }, (_, i) => ({ id: `s${i}`, tool: "lookup", args: { key: "k" } }));
     const { agent } = scriptedAgent({ planner: [plan(...steps)] }, [lookup()]);
     const { state } = await run(agent, { goal: "g" }, { context: { maxSteps: 3, maxPlanAttempts: 1 } });
     expect(state.error).toMatch(/4 steps; at most 3/);
+  });
+});
+
+describe("the final answer", () => {
+  it("does not finish on a blank answer: the run stops with an error and a resume asks only the synthesizer", async () => {
+    const t = lookup();
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [plan({ id: "a", tool: "lookup", args: { key: "x" } })],
+        synthesizer: ["  \n", "the answer [a]"],
+      },
+      [t],
+    );
+    const thread = "blank-answer";
+    await expect(run(agent, { goal: "g" }, { thread })).rejects.toThrow(
+      /^the synthesizer model returned a blank answer \(3 whitespace characters\); the step results are kept: resume the thread to ask it again$/,
+    );
+    const stopped = await agent.getState({ configurable: { thread_id: thread } });
+    expect(stopped.values.finalAnswer).toBeNull();
+    expect(stopped.values.error).toBeNull();
+    expect(stopped.next).toEqual(["synthesizer"]);
+    expect(stopped.values.steps.a).toMatchObject({ status: "succeeded" });
+
+    const resumed = await run(agent, null, { thread });
+    expect(resumed.state.finalAnswer).toBe("the answer [a]");
+    expect(eventsOf(resumed.events, "step_started")).toEqual([]);
+    expect(t.calls).toHaveLength(1);
+    expect(models.planner.callCount).toBe(1);
+    expect(models.synthesizer.callCount).toBe(2);
+  });
+
+  it("refuses an empty answer too", async () => {
+    const { agent } = scriptedAgent(
+      { planner: [plan({ id: "a", tool: "lookup", args: { key: "x" } })], synthesizer: [""] },
+      [lookup()],
+    );
+    await expect(run(agent, { goal: "g" })).rejects.toThrow(
+      /returned an empty answer; the step results are kept/,
+    );
+  });
+});
+
+describe("step-id maps in checkpointed state", () => {
+  it("merges records into an object without prototype that survives the checkpoint serde", async () => {
+    const record = (id: string): StepRecord => ({
+      id,
+      status: "succeeded",
+      output: { n: 1 },
+      error: null,
+      attempts: 1,
+      startedAt: 1,
+      finishedAt: 2,
+      evaluation: null,
+    });
+    const merged = mergeStepRecords({ a: record("a") }, { b: { id: "b", status: "pending" } });
+    expect(Object.getPrototypeOf(merged)).toBeNull();
+    // The serialiser every saver uses for checkpoints (JsonPlusSerializer).
+    const { serde } = new MemorySaver();
+    const [type, bytes] = await serde.dumpsTyped(merged);
+    const back = (await serde.loadsTyped(type, bytes)) as Record<string, StepRecord>;
+    expect(back).toEqual({
+      a: record("a"),
+      b: {
+        ...record("b"),
+        status: "pending",
+        output: undefined,
+        attempts: 0,
+        startedAt: null,
+        finishedAt: null,
+      },
+    });
+    // What comes back is a plain object: an inherited name is still no record.
+    expect(mergeStepRecords(back, {}).constructor).toBeUndefined();
+  });
+
+  it("keeps working across a stop and a resume through MemorySaver", async () => {
+    const saver = new MemorySaver();
+    const risky = fakeTool("risky", z.object({ key: z.string() }).strict(), (a) => a.key, "MEDIUM");
+    const t = lookup();
+    const { agent } = scriptedAgent(
+      {
+        planner: [
+          plan(
+            { id: "a", tool: "lookup", args: { key: "x" } },
+            { id: "b", tool: "risky", args: { key: "{{a.output.key}}" }, depends_on: ["a"] },
+          ),
+        ],
+        synthesizer: ["done [a] [b]"],
+      },
+      [t, risky],
+      saver,
+    );
+    const first = await run(agent, { goal: "g" }, { context: { autoApprove: "LOW" } });
+    expect(first.interrupts).toHaveLength(1);
+    const saved = await saver.getTuple({ configurable: { thread_id: first.thread } });
+    const steps = saved?.checkpoint.channel_values.steps as Record<string, StepRecord>;
+    expect(Object.keys(steps).sort()).toEqual(["a", "b"]);
+    expect(steps.a).toMatchObject({ status: "succeeded", output: { key: "x", value: 1 } });
+    expect(steps.b?.approval).toMatchObject({ status: "waiting", args: { key: "x" } });
+
+    const second = await run(agent, new Command({ resume: { action: "approve" } }), { thread: first.thread });
+    expect(second.state.finalAnswer).toBe("done [a] [b]");
+    expect(second.state.steps.b).toMatchObject({ status: "succeeded", output: "x" });
+    expect(t.calls).toHaveLength(1);
+    expect(risky.calls).toEqual([{ key: "x" }]);
   });
 });
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
+import {
+  MAX_ARGS_CHARS,
+  MAX_DESCRIPTION_CHARS,
+  MAX_EXPECTED_OUTPUT_CHARS,
+  MAX_PLAN_CHARS,
+} from "../../src/plan/limits.js";
 import type { PlanStep } from "../../src/plan/schema.js";
-import { validatePlan, type PlanIssueCode } from "../../src/plan/validate.js";
+import { formatIssues, validatePlan, type PlanIssueCode } from "../../src/plan/validate.js";
 import { basicRegistry } from "../helpers/tools.js";
 
 const step = (id: string, over: Partial<PlanStep> = {}): PlanStep => ({
@@ -101,6 +107,65 @@ describe("validatePlan", () => {
       { finished: { old: 1 } },
     ],
     ["an id that a failed step had", [step("bad")], "id_clash", /"bad"/, { reservedIds: ["bad"] }],
+    [
+      "the id __proto__",
+      [step("__proto__")],
+      "invalid_id",
+      /^step id "__proto__" is not allowed: ids start with a letter and use letters, digits, _ and - \(at most 64\)$/,
+    ],
+    ["an empty id", [step("")], "invalid_id", /^step id "" is not allowed: ids start with a letter/],
+    ["an id with a space", [step("step 1")], "invalid_id", /^step id "step 1" is not allowed/],
+    ["a dotted id", [step("step.1")], "invalid_id", /^step id "step.1" is not allowed/],
+    ["a non-ASCII id", [step("schritt_ä")], "invalid_id", /^step id "schritt_ä" is not allowed/],
+    ["an id over 64 characters", [step(`s${"1".repeat(64)}`)], "invalid_id", /it has 65 characters/],
+    [
+      "the reserved id constructor",
+      [step("constructor")],
+      "invalid_id",
+      /"constructor" is not allowed: it is a reserved name/,
+    ],
+    [
+      "the reserved id toString",
+      [step("toString")],
+      "invalid_id",
+      /"toString" is not allowed: it is a reserved name/,
+    ],
+    [
+      "a depends_on entry __proto__",
+      [step("a", { depends_on: ["__proto__"] })],
+      "invalid_id",
+      /^a: depends_on entry "__proto__" is not allowed: ids start with a letter/,
+    ],
+    [
+      "a depends_on entry that is a reserved name",
+      [step("a", { depends_on: ["hasOwnProperty"] })],
+      "invalid_id",
+      /^a: depends_on entry "hasOwnProperty" is not allowed: it is a reserved name/,
+    ],
+    [
+      "a 1 MB description",
+      [step("a", { description: "d".repeat(1_000_000) })],
+      "too_large",
+      /^a: description is 1,000,000 characters; at most 2,000 are allowed\./,
+    ],
+    [
+      "a long expected_output",
+      [step("a", { expected_output: "e".repeat(MAX_EXPECTED_OUTPUT_CHARS + 1) })],
+      "too_large",
+      /^a: expected_output is 2,001 characters; at most 2,000/,
+    ],
+    [
+      "a long tool name",
+      [step("a", { tool: "t".repeat(129) })],
+      "too_large",
+      /^a: tool is 129 characters; at most 128/,
+    ],
+    [
+      "args over the limit",
+      [step("a", { args: { text: "x".repeat(MAX_ARGS_CHARS) } })],
+      "too_large",
+      /^a: args \(as JSON\) is 20,011 characters; at most 20,000 are allowed\. Pass large data .*\{\{step_id\.output\}\} reference/,
+    ],
   ];
 
   it.each(cases)("refuses %s", (_name, plan, code, message, extra) => {
@@ -108,6 +173,54 @@ describe("validatePlan", () => {
     const hit = issues.find((i) => i.code === code);
     expect(hit, JSON.stringify(issues)).toBeDefined();
     expect(hit?.message).toMatch(message);
+  });
+
+  it("accepts text fields and args exactly at their limits", () => {
+    const text = "x".repeat(MAX_ARGS_CHARS - '{"text":""}'.length);
+    const plan = [
+      step("a", {
+        description: "d".repeat(MAX_DESCRIPTION_CHARS),
+        expected_output: "e".repeat(MAX_EXPECTED_OUTPUT_CHARS),
+        args: { text },
+      }),
+    ];
+    expect(JSON.stringify(plan[0]?.args)).toHaveLength(MAX_ARGS_CHARS);
+    expect(validatePlan(plan, ctx)).toEqual([]);
+  });
+
+  it("refuses a plan over the whole-plan limit for its size alone, every field within its own", () => {
+    const text = "x".repeat(MAX_ARGS_CHARS - 100);
+    const plan = Array.from({ length: 11 }, (_, i) => step(`s${i}`, { tool: "nope", args: { text } }));
+    const issues = validatePlan(plan, { ...ctx, maxSteps: 20 });
+    expect(issues).toEqual([
+      {
+        code: "too_large",
+        message: expect.stringMatching(
+          new RegExp(
+            `^The plan is 2\\d\\d,\\d{3} characters as JSON; at most ${MAX_PLAN_CHARS.toLocaleString("en-US")} are allowed`,
+          ),
+        ),
+      },
+    ]);
+  });
+
+  it("keeps every message short when the model's text runs away", () => {
+    // 5 × 30,000 characters (id, tool, dependency, description, args): under the whole-plan limit,
+    // so every check runs and reports.
+    const huge = "z".repeat(30_000);
+    const plan = [step(huge, { tool: huge, depends_on: [huge], description: huge })];
+    const issues = validatePlan(plan, ctx);
+    expect(issues.map((i) => i.code)).toEqual(
+      expect.arrayContaining(["too_large", "invalid_id", "unknown_tool"]),
+    );
+    expect(formatIssues(issues).length).toBeLessThan(2_000);
+  });
+
+  it("takes finished outputs as a Map and never counts inherited properties as finished", () => {
+    const plan = [step("n", { tool: "add", args: { a: "{{old.output.x}}", b: 1 }, depends_on: ["old"] })];
+    expect(validatePlan(plan, { ...ctx, finished: new Map([["old", { x: 2 }]]) })).toEqual([]);
+    const inherited = [step("n", { depends_on: ["valueOf"] })];
+    expect(validatePlan(inherited, { ...ctx, finished: {} }).map((i) => i.code)).toEqual(["invalid_id"]);
   });
 
   it("lets a whole-string reference stand in for a typed value", () => {
