@@ -228,14 +228,20 @@ async function drive(
 ) {
   let next = input;
   for (;;) {
-    const { state, pending } = await streamRun(agent, next, {
-      threadId,
-      context: next === input ? context : undefined,
-      signal: lease.signal,
-      json: cli.flags.json,
-      tty: cli.interactive,
-      out,
-    });
+    let result;
+    try {
+      result = await streamRun(agent, next, {
+        threadId,
+        context: next === input ? context : undefined,
+        signal: lease.signal,
+        json: cli.flags.json,
+        tty: cli.interactive,
+        out,
+      });
+    } catch (err) {
+      return stopped(cli, threadId, err);
+    }
+    const { state, pending } = result;
     const waiting = pending[0];
     if (!waiting) return finish(cli, state, threadId);
     if (cli.interactive) {
@@ -249,6 +255,19 @@ async function drive(
     else out.write(`\n${describeWaiting(threadId, waiting.request)}\n`);
     return 3;
   }
+}
+
+/**
+ * A run that stopped on an error (a model that failed after its retries, a cut-off or blank answer,
+ * a lost lease): everything finished so far is in the checkpoint, so it says how to go on.
+ */
+function stopped(cli: Cli, threadId: string, err: unknown): number {
+  const message = err instanceof Error ? err.message : String(err);
+  if (cli.flags.json) out.write(`${JSON.stringify({ thread: threadId, type: "error", error: message })}\n`);
+  process.stderr.write(
+    `error: ${message}\nthread ${threadId} keeps every finished step; continue with: plan-execute resume ${threadId}\n`,
+  );
+  return 1;
 }
 
 function finish(cli: Cli, state: PlanExecuteStateType, threadId: string): number {
