@@ -1,10 +1,28 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Two projects, both run by `npm test`: `unit` (in-process, the inner loop: `npx vitest --project unit`)
+ * and `e2e` (`*.e2e.test.ts`: spawned processes, servers, the built CLI in dist/).
+ */
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    reporters: process.env.CI ? ["default"] : ["default"],
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/**/*.e2e.test.ts"] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/**/*.e2e.test.ts"],
+          // Spawned processes and servers: slower on a busy machine than in-process tests.
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 });

@@ -4,6 +4,11 @@ import type { ApprovalRequest } from "../graph/decisions.js";
 /** Bad command-line input: exit code 2 with a one-line message. */
 export class UsageError extends Error {}
 
+/** Bad usage or configuration (exit code 2), including node's own argument-parsing errors. */
+export function isUsageError(err: unknown): boolean {
+  return err instanceof UsageError || Boolean((err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS"));
+}
+
 export interface DecisionFlags {
   approve?: boolean;
   reject?: string;

@@ -20,6 +20,8 @@ export interface EnvConfig {
   allowHosts?: string[];
   /** Folder send_email writes its .eml files to (PLAN_EXECUTE_OUTBOX). */
   outbox?: string;
+  /** An mcp.json whose servers' tools live runs may use (PLAN_EXECUTE_MCP_CONFIG). */
+  mcpConfig?: string;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -57,6 +59,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
       .map((h) => h.trim())
       .filter(Boolean),
     outbox: nonEmpty(env.PLAN_EXECUTE_OUTBOX),
+    mcpConfig: nonEmpty(env.PLAN_EXECUTE_MCP_CONFIG),
     models: {
       planner: nonEmpty(env.PLANNER_MODEL),
       executor: nonEmpty(env.EXECUTOR_MODEL),

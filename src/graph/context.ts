@@ -84,6 +84,11 @@ export const PlanExecuteContextSchema = z.object({
     .nullable()
     .default(null)
     .describe("Budget: time spent working, in ms (time waiting for a person does not count)."),
+  demoScenario: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe("The bundled offline scenario this run plays (set by `plan-execute demo`); null for real runs."),
   prices: z
     .record(z.string(), z.object({ inputPerMTok: z.number().min(0), outputPerMTok: z.number().min(0) }))
     .default(() => ({}))
