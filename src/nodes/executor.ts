@@ -203,16 +203,25 @@ const startMarker = task<
 
 /**
  * How often this step started in earlier processes without finishing. Each start first records a
- * marker as a durable task of its own (saved before the tool runs). A step that finishes is never
- * run again, so markers read back from the checkpoint — not run in this process — are starts
- * that ended with the process (a crash, an OOM kill, a SIGKILL). Markers are called in order until
- * one runs here; the ones before it are the earlier starts.
+ * marker as a durable task of its own (saved before the tool runs, by a saver that writes
+ * synchronously: see below). A step that finishes is never run again, so markers read back from
+ * the checkpoint — not run in this process — are starts that ended with the process (a crash, an
+ * OOM kill, a SIGKILL). Markers are called in order until one runs here; the ones before it are
+ * the earlier starts.
  */
 async function priorUnfinishedStarts(step: PlanStep): Promise<number> {
   for (let k = 0; ; k++) {
     const before = startSeq;
     const mark = await startMarker(step.id, k);
-    if (mark.process === PROCESS && mark.seq > before) return k;
+    if (mark.process === PROCESS && mark.seq > before) {
+      // The marker's result reaches us before LangGraph commits it (the runner saves a task's
+      // writes after its promise settles): let that commit run before the tool does, or a tool
+      // that ends the process at once leaves no marker behind and loops forever. A saver that
+      // writes synchronously (SqliteSaver, MemorySaver) has then saved it; one that writes over
+      // the network (PostgresSaver) may still be writing it.
+      await new Promise((resolve) => setImmediate(resolve));
+      return k;
+    }
   }
 }
 

@@ -17,7 +17,13 @@ export interface LeaseChild {
 const running = new Set<ChildProcessWithoutNullStreams>();
 
 export function startLeaseChild(args: string[]): LeaseChild {
-  const proc = spawn(process.execPath, ["--import", "tsx", fixture, ...args], { stdio: "pipe" });
+  return startLineChild(fixture, args);
+}
+
+/** Any fixture run through tsx that talks in lines on stdin/stdout (see {@link LeaseChild}). */
+export function startLineChild(fixturePath: string, args: string[]): LeaseChild {
+  const name = fixturePath.split("/").at(-1);
+  const proc = spawn(process.execPath, ["--import", "tsx", fixturePath, ...args], { stdio: "pipe" });
   running.add(proc);
   let stderr = "";
   proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -40,18 +46,18 @@ export function startLeaseChild(args: string[]): LeaseChild {
       const queued = lines.shift();
       if (queued !== undefined) return resolve(queued);
       if (proc.exitCode !== null || proc.signalCode !== null)
-        return reject(new Error(`lease child exited: ${stderr}`));
-      const timer = setTimeout(() => reject(new Error(`lease child said nothing: ${stderr}`)), timeoutMs);
+        return reject(new Error(`${name} exited: ${stderr}`));
+      const timer = setTimeout(() => reject(new Error(`${name} said nothing: ${stderr}`)), timeoutMs);
       waiting.push((line) => {
         clearTimeout(timer);
-        if (line === null) reject(new Error(`lease child exited: ${stderr}`));
+        if (line === null) reject(new Error(`${name} exited: ${stderr}`));
         else resolve(line);
       });
     });
   return { proc, nextLine, send: (line) => proc.stdin.write(`${line}\n`), exited, stderr: () => stderr };
 }
 
-/** For afterAll: SIGKILLs the children a failed test left running. */
+/** For afterAll: SIGKILLs the children (of any fixture) a failed test left running. */
 export function killLeaseChildren(): void {
   for (const proc of running) proc.kill("SIGKILL");
 }

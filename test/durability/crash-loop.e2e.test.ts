@@ -1,0 +1,139 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+/**
+ * The crash-loop breaker, with real process deaths: a step whose tool ends its own process
+ * (SIGKILL) is run again by each new process that resumes the thread, until it has ended the
+ * process `maxStepCrashes` times; then it fails without running, and the run goes on.
+ */
+const dir = mkdtempSync(join(tmpdir(), "pe-crash-loop-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const child = new URL("../fixtures/crash-loop-child.ts", import.meta.url).pathname;
+const db = join(dir, "checkpoints.sqlite");
+
+interface Report {
+  finalAnswer: string | null;
+  error: string | null;
+  steps: Record<string, { status: string; error: string | null; attempts: number }>;
+  plan: string[];
+  replanPrompts: string[];
+  failedEvents: { stepId: string; error: string }[];
+}
+
+/** One process on the thread, to its end: how it ended, and its report if it finished. */
+function runChild(
+  thread: string,
+  kind: "loop" | "once",
+  maxStepCrashes: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; report: Report | null; stderr: string }> {
+  const marks = join(dir, thread);
+  mkdirSync(marks, { recursive: true });
+  return new Promise((resolve) => {
+    const proc = spawn(
+      process.execPath,
+      ["--import", "tsx", child, db, marks, thread, kind, String(maxStepCrashes)],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    proc.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    proc.on("exit", (code, signal) => {
+      const line = stdout.trim().split("\n").at(-1);
+      const report = code === 0 && line ? (JSON.parse(line) as Report) : null;
+      resolve({ code, signal, report, stderr });
+    });
+  });
+}
+
+/** The tool calls the thread's processes began, by step: "<step> <pid>" lines. */
+function starts(thread: string): Record<string, number> {
+  const file = join(dir, thread, "starts.log");
+  const counts: Record<string, number> = {};
+  if (!existsSync(file)) return counts;
+  for (const line of readFileSync(file, "utf8").trim().split("\n")) {
+    const step = line.split(" ")[0] as string;
+    counts[step] = (counts[step] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe("crash-loop breaker: a step that keeps ending the process", () => {
+  it(
+    "maxStepCrashes 2: two processes die in the step; the third fails it without running it, and the run recovers",
+    { timeout: 120_000 },
+    async () => {
+      const started = Date.now();
+      const first = await runChild("loop", "loop", 2);
+      expect(first.signal, first.stderr).toBe("SIGKILL");
+      expect(starts("loop")).toEqual({ a: 1, boom: 1 });
+      const second = await runChild("loop", "loop", 2);
+      expect(second.signal, second.stderr).toBe("SIGKILL");
+      expect(starts("loop")).toEqual({ a: 1, boom: 2 }); // a finished in process 1: not run again
+
+      const third = await runChild("loop", "loop", 2);
+      expect(third.code, third.stderr).toBe(0);
+      const report = third.report!;
+      const message =
+        "this step ended the process 2 times (its attempts started and never finished); it was not run again";
+      // boom failed without its tool being called a third time.
+      expect(report.steps.boom).toEqual({ status: "failed", error: message, attempts: 0 });
+      expect(report.failedEvents).toEqual([{ stepId: "boom", error: message }]);
+      // The replanner was consulted with that failure; its recovery step ran, boom's dependent was dropped.
+      expect(report.replanPrompts).toHaveLength(1);
+      expect(report.replanPrompts[0]).toContain(message);
+      expect(report.steps.after).toMatchObject({ status: "skipped", error: "dropped by the replanner" });
+      expect(report.steps.recover).toMatchObject({ status: "succeeded" });
+      // The step that finished in a process that then died is neither counted nor failed.
+      expect(report.steps.a).toEqual({ status: "succeeded", error: null, attempts: 1 });
+      expect(report.error).toBeNull();
+      expect(report.finalAnswer).toBe("the answer");
+      expect(starts("loop")).toEqual({ a: 1, boom: 2, recover: 1 });
+      console.log(`crash loop: 3 processes (2 SIGKILLed by the step), ${Date.now() - started} ms`);
+    },
+  );
+
+  it(
+    "control: a step that ended the process fewer than maxStepCrashes times runs again; finished steps are never counted",
+    { timeout: 120_000 },
+    async () => {
+      // maxStepCrashes 2: flaky ends process 1 and is run again (and passes) in process 2.
+      const first = await runChild("once", "once", 2);
+      expect(first.signal, first.stderr).toBe("SIGKILL");
+      const second = await runChild("once", "once", 2);
+      expect(second.code, second.stderr).toBe(0);
+      const report = second.report!;
+      expect(report.failedEvents).toEqual([]);
+      expect(report.replanPrompts).toEqual([]);
+      expect(report.steps).toEqual({
+        a: { status: "succeeded", error: null, attempts: 1 },
+        flaky: { status: "succeeded", error: null, attempts: 1 },
+        after: { status: "succeeded", error: null, attempts: 1 },
+      });
+      expect(report.finalAnswer).toBe("the answer");
+      expect(starts("once")).toEqual({ a: 1, flaky: 2, after: 1 });
+    },
+  );
+
+  it(
+    "maxStepCrashes 1: a step that finished before its process died is not failed; the one that killed it is",
+    { timeout: 120_000 },
+    async () => {
+      const first = await runChild("strict", "once", 1);
+      expect(first.signal, first.stderr).toBe("SIGKILL");
+      const second = await runChild("strict", "once", 1);
+      expect(second.code, second.stderr).toBe(0);
+      const report = second.report!;
+      expect(report.steps.a).toEqual({ status: "succeeded", error: null, attempts: 1 });
+      expect(report.steps.flaky).toMatchObject({
+        status: "failed",
+        error: expect.stringMatching(/^this step ended the process 1 times/),
+      });
+      expect(starts("strict")).toEqual({ a: 1, flaky: 1, recover: 1 });
+      expect(report.finalAnswer).toBe("the answer");
+    },
+  );
+});
