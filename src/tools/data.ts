@@ -74,8 +74,12 @@ export interface Anomaly {
 export interface AnomaliesOutput {
   threshold: number;
   columns: Record<string, { mean: number; std: number; lower: number; upper: number }>;
+  /** The largest anomalies, at most the cap (default 100). */
   anomalies: Anomaly[];
+  /** Anomalies found, returned or not. */
   count: number;
+  /** True when `count` is over the cap and only the largest are in `anomalies`. */
+  truncated: boolean;
 }
 
 export const AGGREGATIONS = ["sum", "mean", "count", "min", "max"] as const;
@@ -85,8 +89,18 @@ export interface GroupByOutput {
   by: string;
   value: string | null;
   agg: Aggregation;
+  /** The groups with the largest values, at most the cap (default 1000). */
   groups: { key: string; value: number; count: number; share?: number }[];
+  /** Groups found, returned or not. */
+  totalGroups: number;
+  /** True when `totalGroups` is over the cap. */
+  truncated: boolean;
 }
+
+/** Anomalies find_anomalies returns (each carries its whole row); the largest first. */
+const DEFAULT_MAX_ANOMALIES = 100;
+/** Groups group_by returns; the largest first. */
+const DEFAULT_MAX_GROUPS = 1000;
 
 /** Longest record (line) a CSV may have, in characters. */
 const MAX_RECORD_CHARS = 1_000_000;
@@ -271,7 +285,12 @@ export function describeRows(rows: Row[], only?: string[]): DescribeOutput {
 }
 
 /** Values more than `threshold` sample standard deviations from their column's mean. */
-export function findAnomalies(rows: Row[], threshold = 3, column?: string): AnomaliesOutput {
+export function findAnomalies(
+  rows: Row[],
+  threshold = 3,
+  column?: string,
+  maxAnomalies = DEFAULT_MAX_ANOMALIES,
+): AnomaliesOutput {
   let columns: string[];
   if (column !== undefined) {
     requireColumn(rows, column);
@@ -302,11 +321,23 @@ export function findAnomalies(rows: Row[], threshold = 3, column?: string): Anom
     }
   }
   anomalies.sort((a, b) => Math.abs(b.zScore) - Math.abs(a.zScore));
-  return { threshold, columns: summary, anomalies, count: anomalies.length };
+  return {
+    threshold,
+    columns: summary,
+    anomalies: anomalies.slice(0, maxAnomalies),
+    count: anomalies.length,
+    truncated: anomalies.length > maxAnomalies,
+  };
 }
 
 /** Groups rows by one column and aggregates another; groups sorted by the aggregate, largest first. */
-export function groupRows(rows: Row[], by: string, agg: Aggregation, value?: string): GroupByOutput {
+export function groupRows(
+  rows: Row[],
+  by: string,
+  agg: Aggregation,
+  value?: string,
+  maxGroups = DEFAULT_MAX_GROUPS,
+): GroupByOutput {
   requireColumn(rows, by);
   if (agg !== "count" && value === undefined) {
     throw new ToolInputError(`"${agg}" needs a value column to aggregate; only "count" works without one`);
@@ -338,7 +369,14 @@ export function groupRows(rows: Row[], by: string, agg: Aggregation, value?: str
     const total = result.reduce((s, g) => s + g.value, 0);
     if (total !== 0) for (const g of result) Object.assign(g, { share: round(g.value / total, 4) });
   }
-  return { by, value: value ?? null, agg, groups: result };
+  return {
+    by,
+    value: value ?? null,
+    agg,
+    groups: result.slice(0, maxGroups),
+    totalGroups: result.length,
+    truncated: result.length > maxGroups,
+  };
 }
 
 const CellSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -386,7 +424,14 @@ export function createDataTools(options: DataToolOptions = {}) {
     };
   };
   const rowsOf = async (args: { path?: string; rows?: Row[] }): Promise<Row[]> => {
-    if (args.rows) return args.rows;
+    if (args.rows) {
+      // Every column gets an entry in the output: as many columns as a CSV file may have.
+      const columns = columnsOf(args.rows).length;
+      if (columns > maxColumns) {
+        throw new ToolInputError(`the rows have ${columns} columns, over the limit of ${maxColumns}`);
+      }
+      return args.rows;
+    }
     if (args.path === undefined) throw new ToolInputError("give exactly one of path or rows");
     // The rows are analysed here, not returned: no output cap, only the row cap.
     const loaded = await load(args.path);
@@ -459,7 +504,8 @@ export function createDataTools(options: DataToolOptions = {}) {
     description:
       "Find values more than `threshold` (default 3) standard deviations from their column's mean, in one numeric " +
       "column or all of them. Returns { threshold, columns: { name: { mean, std, lower, upper } }, anomalies: " +
-      "[{ index, column, value, zScore, row }], count }, largest |zScore| first.",
+      `[{ index, column, value, zScore, row }], count, truncated }, largest |zScore| first: at most ` +
+      `${DEFAULT_MAX_ANOMALIES} anomalies are listed (count says how many there are).`,
     schema: AnomalyArgs,
     risk: "LOW",
     timeoutMs: 15_000,
@@ -486,7 +532,8 @@ export function createDataTools(options: DataToolOptions = {}) {
     name: "group_by",
     description:
       "Group rows by one column and aggregate another (sum, mean, count, min, max). Returns { by, value, agg, " +
-      "groups: [{ key, value, count, share }] } sorted by value, largest first; share (of the total) for sum and count.",
+      "groups: [{ key, value, count, share }], totalGroups, truncated } sorted by value, largest first; share " +
+      `(of the total) for sum and count; at most ${DEFAULT_MAX_GROUPS} groups are listed.`,
     schema: GroupArgs,
     risk: "LOW",
     timeoutMs: 15_000,

@@ -48,6 +48,8 @@ export interface HttpGetOutput {
   /** Bytes of body returned. */
   bytes: number;
   truncated: boolean;
+  /** When truncated: "truncated: N of M bytes" (M from Content-Length, when the server sent one). */
+  notice?: string;
   redirects: string[];
   body: string;
   /** The parsed body, for a complete `application/json` answer. */
@@ -404,6 +406,13 @@ export function createHttpGetTool(options: HttpGetOptions = {}): PlanTool<HttpGe
             redirects,
             body: text,
           };
+          if (truncated) {
+            const declared = Number(response.headers["content-length"]);
+            const total = Number.isSafeInteger(declared) && declared > body.length ? declared : null;
+            output.notice =
+              `truncated: ${body.length} of ${total ?? `more than ${body.length}`} bytes ` +
+              `(the limit is ${maxBytes} bytes)`;
+          }
           if (!truncated && contentType && /\bjson\b/i.test(contentType)) {
             try {
               output.json = JSON.parse(text) as unknown;

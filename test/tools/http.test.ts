@@ -68,6 +68,11 @@ beforeAll(async () => {
         write();
         return;
       }
+      case "/sized":
+        // 5,000 bytes with a Content-Length.
+        res.writeHead(200, { "content-type": "text/plain", "content-length": "5000" });
+        res.end("y".repeat(5_000));
+        return;
       case "/slow":
         // Never answers; the client must give up.
         return;
@@ -155,6 +160,15 @@ describe("http_get", () => {
     const out = await get({ allowHosts: [local()], maxBytes: 1_000 }, `${base}/big`);
     expect(out).toMatchObject({ bytes: 1_000, truncated: true, status: 200 });
     expect(out.body).toBe("x".repeat(1_000));
+    expect(out.notice).toBe("truncated: 1000 of more than 1000 bytes (the limit is 1000 bytes)");
+  });
+
+  it("says how much of a body with a Content-Length it returned", async () => {
+    const out = await get({ allowHosts: [local()], maxBytes: 1_000 }, `${base}/sized`);
+    expect(out.notice).toBe("truncated: 1000 of 5000 bytes (the limit is 1000 bytes)");
+    const whole = await get({ allowHosts: [local()] }, `${base}/sized`);
+    expect(whole).toMatchObject({ bytes: 5_000, truncated: false });
+    expect(whole.notice).toBeUndefined();
   });
 
   it("gives up after its time limit with a transient error", async () => {
