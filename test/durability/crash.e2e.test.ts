@@ -82,8 +82,8 @@ describe("crash test: SIGKILL at random moments, resume from SQLite in a new pro
     { timeout: 600_000 },
     async () => {
       const random = seeded(7);
-      // One run without a kill says how long the plan takes on this machine right now (~0.9 s
-      // idle, two or three times that with every core busy); the kill points spread over that.
+      // One run without a kill says how long the plan takes on this machine right now (about
+      // 1 s after "started" here, with or without busy cores); the kill points spread over that.
       const calibration = await runChild(argsOf("crash-calibration"), null);
       expect(calibration.code).toBe(0);
       expectThreadDone("crash-calibration");
