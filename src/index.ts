@@ -96,6 +96,7 @@ export {
 export {
   calculatorTool,
   copySampleSalesCsv,
+  createCalculatorTool,
   createDataTools,
   createDefaultTools,
   createFileTools,
@@ -109,6 +110,7 @@ export {
   McpConfigError,
   searchTool,
   summarizeTool,
+  type CalculatorOptions,
   type LoadedMcpTools,
   type ToolSuiteOptions,
 } from "./tools/index.js";

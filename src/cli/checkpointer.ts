@@ -1,5 +1,6 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { randomUUID } from "node:crypto";
+import { closeSync, mkdirSync, openSync, statSync, unlinkSync, type Stats } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
@@ -35,9 +36,88 @@ export async function openCheckpointer(options: { db?: string; url?: string }): 
   }
   if (url) throw new CheckpointerConfigError(`--checkpointer must be a postgres:// URL (got "${url}")`);
   const file = options.db ?? DEFAULT_DB;
-  mkdirSync(dirname(file), { recursive: true });
-  const saver = SqliteSaver.fromConnString(file);
+  if (file !== ":memory:") prepareSqliteFile(file);
+  let saver: SqliteSaver;
+  try {
+    saver = SqliteSaver.fromConnString(file);
+  } catch (err) {
+    throw new CheckpointerConfigError(`--db ${file}: cannot open the database: ${(err as Error).message}`);
+  }
   return { saver, where: file, close: async () => saver.db.close() };
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // ENOTDIR: a component on the way is a file; the walk up finds it and says so.
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Checks that the SQLite file can work before opening it: its folder is created one level at a
+ * time and probed with a file of our own; any failure is one CheckpointerConfigError line.
+ * `mkdirSync(…, { recursive: true })` is not used: for a folder the kernel refuses with ENOENT
+ * although its parent exists (`/proc/nope`), Node's recursive mkdir retries forever (it spun a
+ * core for 11 minutes).
+ */
+function prepareSqliteFile(file: string): void {
+  const fail = (why: string) => new CheckpointerConfigError(`--db ${file}: ${why}`);
+  const reason = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  const full = resolve(file);
+  let info: Stats | undefined;
+  try {
+    info = statOrUndefined(full);
+  } catch (err) {
+    throw fail(`cannot be read (${reason(err)})`);
+  }
+  if (info?.isDirectory()) throw fail("is a directory; give the path of a database file");
+  if (info && !info.isFile()) throw fail("is not a regular file");
+
+  // The folders that are missing, outermost first, below the deepest one that exists.
+  const missing: string[] = [];
+  let folder = dirname(full);
+  for (;;) {
+    let folderInfo: Stats | undefined;
+    try {
+      folderInfo = statOrUndefined(folder);
+    } catch (err) {
+      throw fail(`cannot reach the folder ${folder} (${reason(err)})`);
+    }
+    if (folderInfo) {
+      if (!folderInfo.isDirectory()) throw fail(`${folder} is not a folder`);
+      break;
+    }
+    missing.unshift(folder);
+    const parent = dirname(folder);
+    if (parent === folder) break;
+    folder = parent;
+  }
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
+        throw fail(`cannot create the folder ${dir} (${reason(err)})`);
+      }
+    }
+  }
+
+  // Writable? Opening the file (or a probe beside it) answers for root and read-only mounts alike.
+  const probe = info ? full : join(dirname(full), `.${randomUUID()}.probe`);
+  try {
+    closeSync(openSync(probe, info ? "r+" : "wx"));
+    if (!info) unlinkSync(probe);
+  } catch (err) {
+    throw fail(
+      info
+        ? `cannot be written (${reason(err)})`
+        : `cannot write in the folder ${dirname(full)} (${reason(err)})`,
+    );
+  }
 }
 
 /**

@@ -2,6 +2,8 @@
  * The only module that reads the environment. Everything else receives these values
  * through the graph's context or through function arguments.
  */
+import { parseAllowEntry } from "../tools/http.js";
+
 export interface EnvConfig {
   openaiApiKey?: string;
   openaiBaseUrl?: string;
@@ -16,7 +18,7 @@ export interface EnvConfig {
   databaseUrl?: string;
   /** Folder the file and data tools are confined to (PLAN_EXECUTE_WORKSPACE). */
   workspace?: string;
-  /** Hosts http_get may fetch from, comma-separated in PLAN_EXECUTE_ALLOW_HOSTS. */
+  /** Origins http_get may fetch from (`[scheme://]host[:port]`), comma-separated in PLAN_EXECUTE_ALLOW_HOSTS. */
   allowHosts?: string[];
   /** Folder send_email writes its .eml files to (PLAN_EXECUTE_OUTBOX). */
   outbox?: string;
@@ -39,6 +41,22 @@ function count(env: NodeJS.ProcessEnv, name: string, min: number): number | unde
   return value;
 }
 
+/** PLAN_EXECUTE_ALLOW_HOSTS as entries, each checked here so that a bad one is a configuration error. */
+function allowHosts(raw: string | undefined): string[] | undefined {
+  const entries = nonEmpty(raw)
+    ?.split(",")
+    .map((h) => h.trim())
+    .filter(Boolean);
+  for (const entry of entries ?? []) {
+    try {
+      parseAllowEntry(entry);
+    } catch (err) {
+      throw new EnvConfigError(`PLAN_EXECUTE_ALLOW_HOSTS: ${(err as Error).message}`);
+    }
+  }
+  return entries;
+}
+
 /** An environment variable holds a value that cannot work. */
 export class EnvConfigError extends Error {
   override name = "EnvConfigError";
@@ -54,10 +72,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     openaiMaxRetries: count(env, "OPENAI_MAX_RETRIES", 0),
     databaseUrl: nonEmpty(env.DATABASE_URL),
     workspace: nonEmpty(env.PLAN_EXECUTE_WORKSPACE),
-    allowHosts: nonEmpty(env.PLAN_EXECUTE_ALLOW_HOSTS)
-      ?.split(",")
-      .map((h) => h.trim())
-      .filter(Boolean),
+    allowHosts: allowHosts(env.PLAN_EXECUTE_ALLOW_HOSTS),
     outbox: nonEmpty(env.PLAN_EXECUTE_OUTBOX),
     mcpConfig: nonEmpty(env.PLAN_EXECUTE_MCP_CONFIG),
     models: {

@@ -1,5 +1,8 @@
-import { all, create, type FactoryFunctionMap } from "mathjs";
+import { fork, type ChildProcess } from "node:child_process";
+import type { Socket } from "node:net";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import type { EvalRequest, WorkerMessage } from "./calculator-worker.js";
 import { ToolInputError, type PlanTool } from "./types.js";
 
 const CalculatorArgs = z
@@ -17,115 +20,277 @@ const CalculatorArgs = z
 
 type CalculatorArgs = z.output<typeof CalculatorArgs>;
 
+export interface CalculatorOptions {
+  /** Heap limit of the process that evaluates, in MB; an expression that needs more is stopped. Default 256. */
+  maxHeapMb?: number;
+  /** Time limit of one evaluation (once its process is up); a longer one is stopped. Default 5000 ms. */
+  timeLimitMs?: number;
+  /** Most elements a matrix or array result may have. Default 10,000. */
+  maxResultElements?: number;
+  /** Most bytes a result may take as JSON. Default 64 KiB. */
+  maxResultBytes?: number;
+  /** Evaluations that may run at once, each in a process of its own; more wait their turn. Default 2. */
+  maxProcesses?: number;
+}
+
 /**
- * Functions that parse, compile or import code, or change the instance. They are replaced in the
- * expression namespace by functions that throw, as mathjs's security guide recommends; the
- * reference to `evaluate` taken before the override keeps working.
+ * Extra time the step gets on top of the evaluation limit: a process that is not warm yet loads
+ * mathjs first (about 1 s of CPU; several seconds on a busy machine, more through tsx from source).
  */
-const DISABLED = [
-  "import",
-  "createUnit",
-  "evaluate",
-  "parse",
-  "parser",
-  "compile",
-  "simplify",
-  "simplifyConstant",
-  "simplifyCore",
-  "derivative",
-  "rationalize",
-  "resolve",
-  "symbolicEqual",
-  "leafCount",
-  "reviver",
-  // Would change the shared instance's settings (number type, precision) for later calls.
-  "config",
-] as const;
+const STARTUP_ALLOWANCE_MS = 10_000;
+/** Warm processes kept between calls. */
+const MAX_IDLE = 1;
+/** The end of the worker's stderr kept for the message when it dies. */
+const STDERR_TAIL = 4_096;
 
-type Evaluate = (expression: string) => unknown;
-
-function createSafeEvaluate(): Evaluate {
-  // `all` is typed as possibly undefined, but the full build always exports it.
-  const math = create(all as FactoryFunctionMap);
-  const evaluate = math.evaluate.bind(math) as Evaluate;
-  const refuse = (name: string) => () => {
-    throw new Error(`Function ${name} is disabled`);
-  };
-  const stubs: Record<string, () => never> = Object.fromEntries(DISABLED.map((name) => [name, refuse(name)]));
-  // mathjs creates functions lazily and hands each one `math.config` to read its settings
-  // (relTol, number type, ...) from, via getters on that function. The stub gets a snapshot of
-  // them (safe: nothing can change them once config is disabled), or functions first used
-  // after this point would run with undefined settings (compare(1, 1 + 1e-10) would answer 0).
-  stubs.config = Object.assign(refuse("config"), math.config);
-  math.import(stubs, { override: true });
-  return evaluate;
+/**
+ * Starts a worker process. A child process, not a worker thread: a thread's `resourceLimits`
+ * do not contain every out-of-memory — an array that grows past the limit in one allocation
+ * (`1:1e9`, `sum(1:1e8)`) aborts the whole process with a fatal V8 error, workers and all —
+ * whereas a child process only takes itself down. It gets no environment (no API keys).
+ *
+ * Compiled (dist/), the sibling `.js` module runs as it is; from TypeScript source (tsx,
+ * vitest) the `.ts` module runs through tsx's loader.
+ */
+function startWorker(maxHeapMb: number): ChildProcess {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const file = new URL(fromSource ? "./calculator-worker.ts" : "./calculator-worker.js", import.meta.url);
+  const execArgv = [`--max-old-space-size=${maxHeapMb}`, "--max-semi-space-size=16"];
+  if (fromSource) execArgv.push("--import", import.meta.resolve("tsx"));
+  return fork(fileURLToPath(file), [], {
+    execArgv,
+    env: {},
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    serialization: "json",
+  });
 }
 
-let safeEvaluate: Evaluate | undefined;
+type Outcome =
+  | { kind: "result"; value: unknown }
+  | { kind: "error"; message: string; expression: boolean }
+  | { kind: "timeout" }
+  | { kind: "aborted" }
+  | { kind: "died"; reason: string; outOfMemory: boolean };
 
-interface MathValue {
-  isBigNumber?: boolean;
-  isFraction?: boolean;
-  isComplex?: boolean;
-  isMatrix?: boolean;
-  isUnit?: boolean;
-  isResultSet?: boolean;
-  entries?: unknown[];
-  toArray?: () => unknown[];
-  valueOf(): unknown;
-  toString(): string;
-}
+type Event = WorkerMessage | { type: "died"; reason: string; outOfMemory: boolean };
 
-/** Turns a mathjs result into plain JSON data: numbers, booleans, strings and nested arrays. */
-function toPlain(value: unknown): unknown {
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "string") return value;
-  if (typeof value === "function")
-    throw new ToolInputError("the expression evaluates to a function, not a value");
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (value !== null && typeof value === "object") {
-    const v = value as MathValue;
-    if (v.isBigNumber || v.isFraction) return Number(v.valueOf());
-    if (v.isMatrix && v.toArray) return toPlain(v.toArray());
-    if (v.isUnit || v.isComplex) return v.toString();
-    // Several expressions ("a = 2; a * 3") give a ResultSet: keep the last value.
-    if (v.isResultSet && v.entries) return toPlain(v.entries.at(-1));
+/** One worker process; it evaluates one expression at a time. */
+class EvalProcess {
+  readonly #child: ChildProcess;
+  #ready = false;
+  #died: Extract<Event, { type: "died" }> | undefined;
+  #listener: ((event: Event) => void) | undefined;
+  #nextId = 0;
+  #stderr = "";
+
+  constructor(child: ChildProcess) {
+    this.#child = child;
+    child.on("message", (message: WorkerMessage) => {
+      if (message.type === "ready") this.#ready = true;
+      this.#listener?.(message);
+    });
+    // Read, never waited for: the stream alone must not keep the parent alive.
+    const stderr = child.stderr as Socket | null;
+    stderr?.unref();
+    stderr?.setEncoding("utf8");
+    stderr?.on("data", (chunk: string) => {
+      this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL);
+    });
+    child.on("error", (err) => this.#die(err.message, false));
+    child.on("exit", (code, signal) => {
+      // V8 aborts (SIGABRT) at the heap limit and on an allocation too large to make at all.
+      const outOfMemory =
+        signal === "SIGABRT" || /out of memory|invalid (?:array length|size|table size)/i.test(this.#stderr);
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const tail = this.#stderr.trim().split("\n").slice(-3).join(" | ");
+      this.#die(`the calculator process ${how}${tail ? `: ${tail}` : ""}`, outOfMemory);
+    });
   }
-  if (value === undefined || value === null) throw new ToolInputError("the expression has no value");
-  return value;
+
+  #die(reason: string, outOfMemory: boolean): void {
+    if (this.#died) return;
+    this.#died = { type: "died", reason, outOfMemory };
+    this.#listener?.(this.#died);
+  }
+
+  get alive(): boolean {
+    return this.#died === undefined;
+  }
+
+  /** Waits until the process is up, then evaluates with a time limit; settles with what happened. */
+  run(expression: string, limits: EvalRequest["limits"], timeLimitMs: number, signal: AbortSignal) {
+    return new Promise<Outcome>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      let id = -1;
+      const done = (outcome: Outcome) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        this.#listener = undefined;
+        resolve(outcome);
+      };
+      const onAbort = () => done({ kind: "aborted" });
+      const start = () => {
+        id = this.#nextId++;
+        timer = setTimeout(() => done({ kind: "timeout" }), timeLimitMs);
+        this.#child.send({ id, expression, limits } satisfies EvalRequest);
+      };
+      if (signal.aborted) return done({ kind: "aborted" });
+      if (this.#died) return done({ kind: "died", reason: this.#died.reason, outOfMemory: false });
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#listener = (event) => {
+        if (event.type === "died")
+          done({ kind: "died", reason: event.reason, outOfMemory: event.outOfMemory });
+        else if (event.type === "ready") start();
+        else if (event.id !== id) return;
+        else if (event.type === "result") done({ kind: "result", value: event.value });
+        else done({ kind: "error", message: event.message, expression: event.expression });
+      };
+      if (this.#ready) start();
+    });
+  }
+
+  /** A busy process keeps the parent alive; an idle one must not. */
+  ref(): void {
+    this.#child.ref();
+    this.#child.channel?.ref();
+  }
+
+  unref(): void {
+    this.#child.unref();
+    this.#child.channel?.unref();
+  }
+
+  kill(): void {
+    this.#die("the calculator process was stopped", false);
+    this.#child.kill("SIGKILL");
+  }
 }
 
-function hasNonFinite(value: unknown): boolean {
-  if (typeof value === "number") return !Number.isFinite(value);
-  return Array.isArray(value) && value.some(hasNonFinite);
-}
+/** Worker processes that evaluate expressions: at most `maxProcesses` at once, one kept warm between calls. */
+class EvalPool {
+  readonly #idle: EvalProcess[] = [];
+  readonly #waiting: (() => void)[] = [];
+  #busy = 0;
 
-/** Evaluates a math expression with a locked-down mathjs instance; never with JavaScript's eval. */
-export const calculatorTool: PlanTool<CalculatorArgs> = {
-  name: "calculator",
-  description:
-    "Evaluate a math expression with mathjs (operators + - * / ^ %, parentheses, functions such as sqrt, abs, " +
-    "round(x, n), min, max, log, and unit conversions like '5 km to mile'). Returns a number (a string for units, " +
-    "an array for matrices). Use it for every calculation; pass numbers, not names.",
-  schema: CalculatorArgs,
-  risk: "LOW",
-  timeoutMs: 5_000,
-  async run({ expression }) {
-    safeEvaluate ??= createSafeEvaluate();
-    // "60,922" is a thousands separator here, not an argument separator.
-    const cleaned = expression.replace(/(?<=\d),(?=\d{3}(?!\d))/g, "");
-    let result: unknown;
+  constructor(private readonly limits: Required<CalculatorOptions>) {}
+
+  async evaluate(expression: string, signal: AbortSignal): Promise<unknown> {
+    await this.#slot(signal);
+    let worker: EvalProcess | undefined;
+    let reusable = false;
     try {
-      result = toPlain(safeEvaluate(cleaned));
-    } catch (err) {
-      if (err instanceof ToolInputError) throw err;
-      throw new ToolInputError(
-        `cannot evaluate "${expression}": ${err instanceof Error ? err.message : String(err)}`,
+      worker = this.#takeIdle() ?? new EvalProcess(startWorker(this.limits.maxHeapMb));
+      worker.ref();
+      const { maxResultElements, maxResultBytes, timeLimitMs, maxHeapMb } = this.limits;
+      const outcome = await worker.run(
+        expression,
+        { maxElements: maxResultElements, maxBytes: maxResultBytes },
+        timeLimitMs,
+        signal,
       );
+      const shown = JSON.stringify(expression);
+      const smaller =
+        "compute something smaller, or a closed form (e.g. n * (n + 1) / 2 instead of sum(1:n))";
+      switch (outcome.kind) {
+        case "result":
+          reusable = true;
+          return outcome.value;
+        case "error":
+          reusable = true;
+          if (outcome.expression) throw new ToolInputError(outcome.message);
+          throw new Error(`the calculator failed on ${shown}: ${outcome.message}`);
+        case "timeout":
+          throw new ToolInputError(`${shown} was stopped after ${timeLimitMs} ms; ${smaller}`);
+        case "aborted":
+          throw signal.reason ?? new Error("aborted");
+        case "died":
+          if (outcome.outOfMemory) {
+            throw new ToolInputError(`${shown} needed more than ${maxHeapMb} MB and was stopped; ${smaller}`);
+          }
+          throw new Error(`the calculator stopped on ${shown}: ${outcome.reason}`);
+      }
+    } finally {
+      this.#release(worker, reusable);
     }
-    if (hasNonFinite(result)) {
-      const shown = typeof result === "number" ? String(result) : "an element is Infinity or NaN";
-      throw new ToolInputError(`"${expression}" has no finite value (${shown}), e.g. a division by zero`);
+  }
+
+  /** Waits for a free slot (abortable). */
+  async #slot(signal: AbortSignal): Promise<void> {
+    while (this.#busy >= this.limits.maxProcesses) {
+      signal.throwIfAborted();
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => {
+          const at = this.#waiting.indexOf(wake);
+          if (at >= 0) this.#waiting.splice(at, 1);
+          reject(signal.reason as Error);
+        };
+        const wake = () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        this.#waiting.push(wake);
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
     }
-    return result;
-  },
-};
+    signal.throwIfAborted();
+    this.#busy++;
+  }
+
+  #takeIdle(): EvalProcess | undefined {
+    for (let worker = this.#idle.pop(); worker; worker = this.#idle.pop()) {
+      if (worker.alive) return worker;
+    }
+    return undefined;
+  }
+
+  #release(worker: EvalProcess | undefined, reusable: boolean): void {
+    this.#busy--;
+    if (worker) {
+      if (reusable && worker.alive && this.#idle.length < MAX_IDLE) {
+        worker.unref();
+        this.#idle.push(worker);
+      } else {
+        worker.kill();
+      }
+    }
+    this.#waiting.shift()?.();
+  }
+}
+
+/**
+ * A calculator tool: evaluates a math expression with a locked-down mathjs instance (never with
+ * JavaScript's eval) in a worker process. A plan is model output, so an expression may ask for
+ * anything (`1:1e9`, `zeros(1e5, 1e5)`); the worker's heap is capped and it is killed at the time
+ * limit or when the step is aborted, so such an expression fails its step (a non-transient
+ * {@link ToolInputError}: retrying would not help) instead of taking the process down or holding
+ * a core. Results over the size limits are refused.
+ */
+export function createCalculatorTool(options: CalculatorOptions = {}): PlanTool<CalculatorArgs> {
+  const limits: Required<CalculatorOptions> = {
+    maxHeapMb: options.maxHeapMb ?? 256,
+    timeLimitMs: options.timeLimitMs ?? 5_000,
+    maxResultElements: options.maxResultElements ?? 10_000,
+    maxResultBytes: options.maxResultBytes ?? 65_536,
+    maxProcesses: options.maxProcesses ?? 2,
+  };
+  let pool: EvalPool | undefined;
+  return {
+    name: "calculator",
+    description:
+      "Evaluate a math expression with mathjs (operators + - * / ^ %, parentheses, functions such as sqrt, abs, " +
+      "round(x, n), min, max, log, and unit conversions like '5 km to mile'). Returns a number (a string for units, " +
+      `an array for matrices, at most ${limits.maxResultElements} elements). Use it for every calculation; pass ` +
+      `numbers, not names. An evaluation is stopped after ${limits.timeLimitMs} ms or ${limits.maxHeapMb} MB.`,
+    schema: CalculatorArgs,
+    risk: "LOW",
+    // The evaluation's own limit fires first, with a clearer message; the rest covers a cold start.
+    timeoutMs: limits.timeLimitMs + STARTUP_ALLOWANCE_MS,
+    async run({ expression }, ctx) {
+      pool ??= new EvalPool(limits);
+      return pool.evaluate(expression, ctx.signal);
+    },
+  };
+}
+
+/** The calculator with default limits. Its worker process starts on first use. */
+export const calculatorTool: PlanTool<CalculatorArgs> = createCalculatorTool();

@@ -1,7 +1,9 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
-import { parse } from "csv-parse/sync";
+import { parse } from "csv-parse";
 import { mean, quantile, sampleStandardDeviation } from "simple-statistics";
 import { z } from "zod";
 import { Workspace } from "./files.js";
@@ -16,8 +18,12 @@ export interface DataToolOptions {
   workspace?: string;
   /** Most rows load_csv returns and the other tools accept. Default 10,000. */
   maxRows?: number;
-  /** Largest CSV file load_csv reads. Default 5 MB. */
+  /** Largest CSV file the tools read; a larger one is refused before it is read. Default 5 MB. */
   maxFileBytes?: number;
+  /** Most columns a CSV file may have. Default 1000. */
+  maxColumns?: number;
+  /** Most bytes of rows (as JSON) load_csv returns; the rows past it are counted, not returned. Default 1 MB. */
+  maxOutputBytes?: number;
 }
 
 export interface LoadCsvOutput {
@@ -68,8 +74,12 @@ export interface Anomaly {
 export interface AnomaliesOutput {
   threshold: number;
   columns: Record<string, { mean: number; std: number; lower: number; upper: number }>;
+  /** The largest anomalies, at most the cap (default 100). */
   anomalies: Anomaly[];
+  /** Anomalies found, returned or not. */
   count: number;
+  /** True when `count` is over the cap and only the largest are in `anomalies`. */
+  truncated: boolean;
 }
 
 export const AGGREGATIONS = ["sum", "mean", "count", "min", "max"] as const;
@@ -79,8 +89,21 @@ export interface GroupByOutput {
   by: string;
   value: string | null;
   agg: Aggregation;
+  /** The groups with the largest values, at most the cap (default 1000). */
   groups: { key: string; value: number; count: number; share?: number }[];
+  /** Groups found, returned or not. */
+  totalGroups: number;
+  /** True when `totalGroups` is over the cap. */
+  truncated: boolean;
 }
+
+/** Anomalies find_anomalies returns (each carries its whole row); the largest first. */
+const DEFAULT_MAX_ANOMALIES = 100;
+/** Groups group_by returns; the largest first. */
+const DEFAULT_MAX_GROUPS = 1000;
+
+/** Longest record (line) a CSV may have, in characters. */
+const MAX_RECORD_CHARS = 1_000_000;
 
 const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
@@ -99,30 +122,85 @@ const round = (x: number, digits = 4) => {
   return Math.round(x * f) / f;
 };
 
-/** Parses CSV text with a header row into column names and row objects. */
-export function parseCsv(text: string, maxRows: number, name = "the CSV"): Omit<LoadCsvOutput, "path"> {
-  let records: string[][];
+export interface CsvLimits {
+  /** Most columns a table may have. Default 1000. */
+  maxColumns?: number;
+  /** Most bytes the kept rows may take as JSON; further rows are counted, not kept. Default no limit. */
+  maxOutputBytes?: number;
+}
+
+/**
+ * Parses CSV text with a header row into column names and row objects. Only the first `maxRows`
+ * rows (and no more than `maxOutputBytes` of them as JSON) are kept; the rest are counted as they
+ * stream past, so memory stays bounded by the rows kept, not by the rows in the file.
+ */
+export async function parseCsv(
+  text: string,
+  maxRows: number,
+  name = "the CSV",
+  limits: CsvLimits = {},
+): Promise<Omit<LoadCsvOutput, "path">> {
+  const maxColumns = limits.maxColumns ?? 1000;
+  const maxOutputBytes = limits.maxOutputBytes ?? Infinity;
+  let columns: string[] | undefined;
+  const rows: Row[] = [];
+  let totalRows = 0;
+  let bytes = 2; // "[]"
+  let full = false;
+  const onRecord = (record: string[]): void => {
+    if (!columns) {
+      if (record.length > maxColumns) {
+        throw new ToolInputError(`${name} has ${record.length} columns, over the limit of ${maxColumns}`);
+      }
+      columns = record.map((c, i) => c || `column_${i + 1}`);
+      const duplicate = columns.find((c, i) => columns?.indexOf(c) !== i);
+      if (duplicate !== undefined) throw new ToolInputError(`${name} has the column "${duplicate}" twice`);
+      return;
+    }
+    totalRows++;
+    if (full) return;
+    const header = columns;
+    const row = Object.fromEntries(header.map((c, i) => [c, castCell(record[i] ?? "")]));
+    const size = Number.isFinite(maxOutputBytes) ? Buffer.byteLength(JSON.stringify(row)) + 1 : 0;
+    if (rows.length >= maxRows || bytes + size > maxOutputBytes) full = true;
+    else {
+      rows.push(row);
+      bytes += size;
+    }
+  };
+  // Streamed record by record (csv-parse's sync API would hold every record of the file at once).
+  const parser = parse({
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    // One record (a line, or a quoted field across lines) may not hold the whole file hostage.
+    max_record_size: MAX_RECORD_CHARS,
+  });
+  parser.on("data", (record: string[]) => {
+    try {
+      onRecord(record);
+    } catch (err) {
+      parser.destroy(err as Error);
+    }
+  });
   try {
-    records = parse(text, { bom: true, trim: true, skip_empty_lines: true }) as string[][];
+    await pipeline(Readable.from(chunks(Buffer.from(text, "utf8"))), parser);
   } catch (err) {
+    if (err instanceof ToolInputError) throw err;
     throw new ToolInputError(`cannot parse ${name}: ${(err as Error).message}`);
   }
-  const [header, ...body] = records;
-  if (!header) throw new ToolInputError(`${name} is empty: expected a header row`);
-  const columns = header.map((c, i) => c || `column_${i + 1}`);
-  const duplicate = columns.find((c, i) => columns.indexOf(c) !== i);
-  if (duplicate !== undefined) throw new ToolInputError(`${name} has the column "${duplicate}" twice`);
-  const kept = body.slice(0, maxRows);
-  const rows = kept.map((record) =>
-    Object.fromEntries(columns.map((c, i) => [c, castCell(record[i] ?? "")])),
-  );
+  if (!columns) throw new ToolInputError(`${name} is empty: expected a header row`);
   return {
     columns,
     rows,
     rowCount: rows.length,
-    totalRows: body.length,
-    truncated: body.length > kept.length,
+    totalRows,
+    truncated: totalRows > rows.length,
   };
+}
+
+function* chunks(buffer: Buffer, size = 64 * 1024): Generator<Buffer> {
+  for (let at = 0; at < buffer.length; at += size) yield buffer.subarray(at, at + size);
 }
 
 /** Numbers of a column, or an error naming the first value that is not one. Nulls are skipped. */
@@ -207,7 +285,12 @@ export function describeRows(rows: Row[], only?: string[]): DescribeOutput {
 }
 
 /** Values more than `threshold` sample standard deviations from their column's mean. */
-export function findAnomalies(rows: Row[], threshold = 3, column?: string): AnomaliesOutput {
+export function findAnomalies(
+  rows: Row[],
+  threshold = 3,
+  column?: string,
+  maxAnomalies = DEFAULT_MAX_ANOMALIES,
+): AnomaliesOutput {
   let columns: string[];
   if (column !== undefined) {
     requireColumn(rows, column);
@@ -238,11 +321,23 @@ export function findAnomalies(rows: Row[], threshold = 3, column?: string): Anom
     }
   }
   anomalies.sort((a, b) => Math.abs(b.zScore) - Math.abs(a.zScore));
-  return { threshold, columns: summary, anomalies, count: anomalies.length };
+  return {
+    threshold,
+    columns: summary,
+    anomalies: anomalies.slice(0, maxAnomalies),
+    count: anomalies.length,
+    truncated: anomalies.length > maxAnomalies,
+  };
 }
 
 /** Groups rows by one column and aggregates another; groups sorted by the aggregate, largest first. */
-export function groupRows(rows: Row[], by: string, agg: Aggregation, value?: string): GroupByOutput {
+export function groupRows(
+  rows: Row[],
+  by: string,
+  agg: Aggregation,
+  value?: string,
+  maxGroups = DEFAULT_MAX_GROUPS,
+): GroupByOutput {
   requireColumn(rows, by);
   if (agg !== "count" && value === undefined) {
     throw new ToolInputError(`"${agg}" needs a value column to aggregate; only "count" works without one`);
@@ -274,7 +369,14 @@ export function groupRows(rows: Row[], by: string, agg: Aggregation, value?: str
     const total = result.reduce((s, g) => s + g.value, 0);
     if (total !== 0) for (const g of result) Object.assign(g, { share: round(g.value / total, 4) });
   }
-  return { by, value: value ?? null, agg, groups: result };
+  return {
+    by,
+    value: value ?? null,
+    agg,
+    groups: result.slice(0, maxGroups),
+    totalGroups: result.length,
+    truncated: result.length > maxGroups,
+  };
 }
 
 const CellSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -310,14 +412,28 @@ export function createDataTools(options: DataToolOptions = {}) {
   const workspace = new Workspace(options.workspace);
   const maxRows = options.maxRows ?? 10_000;
   const maxFileBytes = options.maxFileBytes ?? 5_000_000;
+  const maxColumns = options.maxColumns ?? 1000;
+  const maxOutputBytes = options.maxOutputBytes ?? 1_000_000;
 
-  const load = async (file: string) => {
+  /** Reads and parses a workspace CSV; `maxBytes` caps the rows kept, for an output that returns them. */
+  const load = async (file: string, maxBytes = Infinity) => {
     const { rel, text } = await workspace.readText(file, maxFileBytes);
-    return { path: rel, ...parseCsv(text, maxRows, JSON.stringify(rel)) };
+    return {
+      path: rel,
+      ...(await parseCsv(text, maxRows, JSON.stringify(rel), { maxColumns, maxOutputBytes: maxBytes })),
+    };
   };
   const rowsOf = async (args: { path?: string; rows?: Row[] }): Promise<Row[]> => {
-    if (args.rows) return args.rows;
+    if (args.rows) {
+      // Every column gets an entry in the output: as many columns as a CSV file may have.
+      const columns = columnsOf(args.rows).length;
+      if (columns > maxColumns) {
+        throw new ToolInputError(`the rows have ${columns} columns, over the limit of ${maxColumns}`);
+      }
+      return args.rows;
+    }
     if (args.path === undefined) throw new ToolInputError("give exactly one of path or rows");
+    // The rows are analysed here, not returned: no output cap, only the row cap.
     const loaded = await load(args.path);
     if (loaded.truncated) {
       throw new ToolInputError(`${args.path} has ${loaded.totalRows} rows, over the limit of ${maxRows}`);
@@ -334,12 +450,14 @@ export function createDataTools(options: DataToolOptions = {}) {
     name: "load_csv",
     description:
       `Load a CSV file with a header row from the workspace. Returns { path, columns, rows, rowCount, totalRows, ` +
-      `truncated }: rows are objects keyed by column, numbers cast to numbers, empty cells null (at most ${maxRows} rows).`,
+      `truncated }: rows are objects keyed by column, numbers cast to numbers, empty cells null (at most ${maxRows} ` +
+      `rows and ${maxOutputBytes} bytes of them; truncated is true when the file has more, totalRows says how many). ` +
+      `Files over ${maxFileBytes} bytes or ${maxColumns} columns are refused.`,
     schema: LoadArgs,
     risk: "LOW",
     timeoutMs: 15_000,
     isEmptyOutput: (output) => (output as LoadCsvOutput).columns.length === 0,
-    run: (args) => load(args.path),
+    run: (args) => load(args.path, maxOutputBytes),
   };
 
   const DescribeArgs = z
@@ -386,7 +504,8 @@ export function createDataTools(options: DataToolOptions = {}) {
     description:
       "Find values more than `threshold` (default 3) standard deviations from their column's mean, in one numeric " +
       "column or all of them. Returns { threshold, columns: { name: { mean, std, lower, upper } }, anomalies: " +
-      "[{ index, column, value, zScore, row }], count }, largest |zScore| first.",
+      `[{ index, column, value, zScore, row }], count, truncated }, largest |zScore| first: at most ` +
+      `${DEFAULT_MAX_ANOMALIES} anomalies are listed (count says how many there are).`,
     schema: AnomalyArgs,
     risk: "LOW",
     timeoutMs: 15_000,
@@ -413,7 +532,8 @@ export function createDataTools(options: DataToolOptions = {}) {
     name: "group_by",
     description:
       "Group rows by one column and aggregate another (sum, mean, count, min, max). Returns { by, value, agg, " +
-      "groups: [{ key, value, count, share }] } sorted by value, largest first; share (of the total) for sum and count.",
+      "groups: [{ key, value, count, share }], totalGroups, truncated } sorted by value, largest first; share " +
+      `(of the total) for sum and count; at most ${DEFAULT_MAX_GROUPS} groups are listed.`,
     schema: GroupArgs,
     risk: "LOW",
     timeoutMs: 15_000,

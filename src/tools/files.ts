@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { constants, type Stats } from "node:fs";
-import { lstat, mkdir, open, readdir, realpath, rename, rm, unlink } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, realpath, rename, rm, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { ToolInputError, type PlanTool } from "./types.js";
@@ -136,7 +136,8 @@ export class Workspace {
           `${JSON.stringify(given)} is ${info.size} bytes, over the limit of ${maxBytes} bytes; refused`,
         );
       }
-      const buffer = await handle.readFile();
+      // Never more than maxBytes + 1 bytes, even from a file that grows while it is read.
+      const buffer = await readAtMost(handle, maxBytes + 1);
       if (buffer.length > maxBytes) {
         throw new ToolInputError(
           `${JSON.stringify(given)} grew over the limit of ${maxBytes} bytes while reading`,
@@ -148,6 +149,20 @@ export class Workspace {
       await handle.close();
     }
   }
+}
+
+/** Reads from the start of a file until its end or `limit` bytes, whichever comes first. */
+async function readAtMost(handle: FileHandle, limit: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let total = 0;
+  while (total < limit) {
+    const chunk = Buffer.allocUnsafe(Math.min(limit - total, 1 << 16));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
+    if (bytesRead === 0) break;
+    parts.push(bytesRead < chunk.length ? chunk.subarray(0, bytesRead) : chunk);
+    total += bytesRead;
+  }
+  return Buffer.concat(parts, total);
 }
 
 const PathArg = z

@@ -13,12 +13,20 @@ export interface ResolvedAddress {
 
 export interface HttpGetOptions {
   /**
-   * Hosts the tool may fetch from: an exact host name or IP ("api.example.com", "127.0.0.1"), a
-   * wildcard for subdomains ("*.example.com", which does not match "example.com" itself), or "*"
-   * for any host. Empty (the default): every request is refused.
+   * Origins the tool may fetch from, each `[scheme://]host[:port]`: the host an exact name or IP
+   * ("api.example.com", "127.0.0.1", "[::1]"), a wildcard for subdomains ("*.example.com", which
+   * does not match "example.com" itself), or "*" for any host. Scheme, host and port must all
+   * match: an entry without a scheme allows http and https; without a port, only the scheme's
+   * default port (http 80, https 443), so "127.0.0.1" does not reach "127.0.0.1:8080" — list
+   * "127.0.0.1:8080" for that. Empty (the default): every request is refused.
+   *
+   * Hosts are compared in canonical form: 2130706433, 0177.0.0.1, 0x7f.0.0.1, 127.1,
+   * ::ffff:127.0.0.1, ::127.0.0.1 and 64:ff9b::7f00:1 are all 127.0.0.1, in entries, in URLs
+   * and in resolver answers alike.
    *
    * Special-use addresses (loopback, private, link-local, unique-local, CGNAT, multicast, 0.0.0.0,
    * 169.254.169.254 …) are refused unless the host is listed exactly; a wildcard never unlocks them.
+   * An entry that cannot be read throws when the tool is created.
    */
   allowHosts?: string[];
   /** The body is cut off after this many bytes (`truncated: true`). Default 1 MB. */
@@ -40,6 +48,8 @@ export interface HttpGetOutput {
   /** Bytes of body returned. */
   bytes: number;
   truncated: boolean;
+  /** When truncated: "truncated: N of M bytes" (M from Content-Length, when the server sent one). */
+  notice?: string;
   redirects: string[];
   body: string;
   /** The parsed body, for a complete `application/json` answer. */
@@ -59,33 +69,125 @@ type HttpGetArgs = z.output<typeof HttpGetArgs>;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-/** A host name as compared: lower case, without IPv6 brackets or a trailing dot. */
-function normalizeHost(host: string): string {
-  return host
+type Scheme = "http:" | "https:";
+const DEFAULT_PORT: Record<Scheme, number> = { "http:": 80, "https:": 443 };
+
+/**
+ * The IPv4 address an IPv6 address stands for, when it is just another spelling of one:
+ * IPv4-mapped (::ffff:a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d), IPv4-compatible
+ * (::a.b.c.d, deprecated but still routed by some stacks) and NAT64 (64:ff9b::/96 and the
+ * local-use 64:ff9b:1::/48), which a NAT64 gateway forwards to the embedded address.
+ */
+function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const p = v6.parts;
+  const low = () => new ipaddr.IPv4([p[6]! >> 8, p[6]! & 0xff, p[7]! >> 8, p[7]! & 0xff]);
+  const zeros = (from: number, to: number) => p.slice(from, to).every((x) => x === 0);
+  if (zeros(0, 5) && p[5] === 0xffff) return low(); // mapped
+  if (zeros(0, 4) && p[4] === 0xffff && p[5] === 0) return low(); // translated
+  if (zeros(0, 6) && (p[6] !== 0 || p[7]! > 1)) return low(); // compatible; not :: or ::1
+  if (p[0] === 0x64 && p[1] === 0xff9b && zeros(2, 6)) return low(); // NAT64 well-known prefix
+  if (p[0] === 0x64 && p[1] === 0xff9b && p[2] === 1) return low(); // NAT64 local-use prefix
+  return null;
+}
+
+/**
+ * A host as compared and checked: lower case, without IPv6 brackets or a trailing dot; an IP
+ * address in its one canonical spelling (an IPv6 spelling of an IPv4 address becomes that IPv4
+ * address). The URL parser has already turned 2130706433, 0177.0.0.1, 0x7f.0.0.1 and 127.1 into
+ * 127.0.0.1; this does the same for what it leaves alone, and for resolver answers.
+ */
+export function canonicalHost(host: string): string {
+  const bare = host
     .toLowerCase()
     .replace(/^\[(.*)\]$/, "$1")
     .replace(/\.$/, "");
+  if (ipaddr.IPv6.isValid(bare)) {
+    const v6 = ipaddr.IPv6.parse(bare);
+    return (embeddedIPv4(v6) ?? v6).toString();
+  }
+  if (ipaddr.IPv4.isValid(bare)) return ipaddr.IPv4.parse(bare).toString();
+  return bare;
+}
+
+/** One allowHosts entry: `[scheme://]host[:port]`, host exact, `*.suffix` or `*`. */
+interface AllowEntry {
+  raw: string;
+  /** null: http and https. */
+  scheme: Scheme | null;
+  /** Canonical host, `*.suffix` or `*`. */
+  host: string;
+  /** null: the scheme's default port (http 80, https 443). */
+  port: number | null;
+}
+
+export function parseAllowEntry(raw: string): AllowEntry {
+  const text = raw.trim();
+  const bad = (why: string) => new Error(`allowHosts entry ${JSON.stringify(raw)} ${why}`);
+  let scheme: Scheme | null = null;
+  let rest = text;
+  const withScheme = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(text);
+  if (withScheme) {
+    const name = `${withScheme[1]!.toLowerCase()}:`;
+    if (name !== "http:" && name !== "https:") throw bad("names a scheme other than http or https");
+    scheme = name;
+    rest = withScheme[2]!.replace(/\/$/, "");
+  }
+  // host, [v6]:port, host:port; a bare IPv6 address (several colons, no brackets) has no port.
+  const parts =
+    (rest.match(/:/g)?.length ?? 0) > 1 && !rest.startsWith("[")
+      ? { host: rest, port: undefined }
+      : /^(?<host>\[[^\]]*\]|[^:/?#@]+)(?::(?<port>\d{1,5}))?$/.exec(rest)?.groups;
+  if (!parts?.host) throw bad("is not [http(s)://]host[:port]");
+  let port: number | null = null;
+  if (parts.port !== undefined) {
+    port = Number(parts.port);
+    if (port < 1 || port > 65_535) throw bad("has a port outside 1-65535");
+  }
+  let host: string;
+  if (parts.host === "*" || parts.host.startsWith("*.")) {
+    host = canonicalHost(parts.host);
+  } else {
+    // The URL parser's host rules (IPv4 number forms, IDN, case) so entries compare like URLs do.
+    const v6 = ipaddr.IPv6.isValid(parts.host) ? `[${parts.host}]` : parts.host;
+    try {
+      host = canonicalHost(new URL(`http://${v6}/`).hostname);
+    } catch {
+      throw bad("has a host that is not valid");
+    }
+  }
+  return { raw, scheme, host, port };
 }
 
 type AllowMatch = "exact" | "wildcard";
 
-function matchAllowlist(host: string, allow: readonly string[]): AllowMatch | null {
-  let match: AllowMatch | null = null;
-  for (const raw of allow) {
-    const entry = normalizeHost(raw.trim());
-    if (entry === host) return "exact";
-    if (entry === "*") match = "wildcard";
-    else if (entry.startsWith("*.") && host.endsWith(entry.slice(1))) match = "wildcard";
-  }
-  return match;
+function isScheme(protocol: string): protocol is Scheme {
+  return protocol === "http:" || protocol === "https:";
+}
+
+/** Whether an entry allows scheme + host + port, and how (a wildcard never unlocks special addresses). */
+function entryMatch(entry: AllowEntry, scheme: Scheme, host: string, port: number): AllowMatch | null {
+  if (entry.scheme !== null && entry.scheme !== scheme) return null;
+  if (port !== (entry.port ?? DEFAULT_PORT[scheme])) return null;
+  if (entry.host === host) return "exact";
+  if (entry.host === "*") return "wildcard";
+  if (entry.host.startsWith("*.") && host.endsWith(entry.host.slice(1))) return "wildcard";
+  return null;
+}
+
+function hostMatches(entry: AllowEntry, host: string): boolean {
+  return (
+    entry.host === host ||
+    entry.host === "*" ||
+    (entry.host.startsWith("*.") && host.endsWith(entry.host.slice(1)))
+  );
 }
 
 /** The range of a special-use address ("loopback", "private", …), or null for a public unicast address. */
 export function specialRange(address: string): string | null {
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   try {
-    // process() turns ::ffff:127.0.0.1 into 127.0.0.1, so a mapped address is judged as IPv4.
-    parsed = ipaddr.process(address);
+    // An IPv6 spelling of an IPv4 address (mapped, compatible, NAT64) is judged as that address.
+    parsed = ipaddr.parse(canonicalHost(address));
   } catch {
     return "invalid";
   }
@@ -124,7 +226,8 @@ function describeAllow(allow: readonly string[]): string {
  * streamed and cut at `maxBytes`; the request honours the step's abort signal and its own timeout.
  */
 export function createHttpGetTool(options: HttpGetOptions = {}): PlanTool<HttpGetArgs> {
-  const allow = options.allowHosts ?? [];
+  const rawAllow = options.allowHosts ?? [];
+  const allow = rawAllow.map(parseAllowEntry);
   const maxBytes = options.maxBytes ?? 1_000_000;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const maxRedirects = options.maxRedirects ?? 5;
@@ -132,17 +235,31 @@ export function createHttpGetTool(options: HttpGetOptions = {}): PlanTool<HttpGe
 
   /** Refuses a URL that is not allowed; answers the addresses to connect to. */
   async function check(url: URL): Promise<ResolvedAddress[]> {
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
+    if (!isScheme(url.protocol)) {
       throw new ToolInputError(`only http and https URLs are allowed, not ${url.protocol} (${url.href})`);
     }
     if (url.username || url.password) throw new ToolInputError("URLs with credentials are refused");
-    const host = normalizeHost(url.hostname);
-    const match = matchAllowlist(host, allow);
+    const scheme = url.protocol;
+    const host = canonicalHost(url.hostname);
+    const port = url.port ? Number(url.port) : DEFAULT_PORT[scheme];
+    let match: AllowMatch | null = null;
+    for (const entry of allow) {
+      const m = entryMatch(entry, scheme, host, port);
+      if (m === "exact" || (m && !match)) match = m;
+    }
     if (!match) {
-      throw new ToolInputError(`host "${host}" is not in the allowlist (allowed: ${describeAllow(allow)})`);
+      const forHost = allow.filter((e) => hostMatches(e, host)).map((e) => e.raw);
+      const where = `${scheme}//${host.includes(":") ? `[${host}]` : host}:${port}`;
+      throw new ToolInputError(
+        forHost.length
+          ? `${where} is not in the allowlist: ${forHost.join(", ")} ${forHost.length > 1 ? "allow" : "allows"} ` +
+              `other ports or schemes only (an entry without a port means http on 80 and https on 443)`
+          : `host "${host}" is not in the allowlist (allowed: ${describeAllow(rawAllow)})`,
+      );
     }
     let addresses: ResolvedAddress[];
     if (ipaddr.isValid(host)) {
+      // The canonical address is what was checked, so it is what is connected to.
       addresses = [{ address: host, family: host.includes(":") ? 6 : 4 }];
     } else {
       try {
@@ -154,6 +271,11 @@ export function createHttpGetTool(options: HttpGetOptions = {}): PlanTool<HttpGe
         throw new TransientToolError(`cannot resolve "${host}": ${(err as Error).message}`);
       }
       if (addresses.length === 0) throw new ToolInputError(`host "${host}" has no address`);
+      // Judged and connected to in canonical form (a resolver may answer ::ffff:10.0.0.1).
+      addresses = addresses.map(({ address }) => {
+        const canonical = canonicalHost(address);
+        return { address: canonical, family: canonical.includes(":") ? 6 : 4 };
+      });
     }
     if (match !== "exact") {
       for (const { address } of addresses) {
@@ -171,8 +293,15 @@ export function createHttpGetTool(options: HttpGetOptions = {}): PlanTool<HttpGe
 
   function send(url: URL, addresses: ResolvedAddress[], signal: AbortSignal): Promise<IncomingMessage> {
     const client = url.protocol === "https:" ? https : http;
+    const host = canonicalHost(url.hostname);
     return new Promise((resolveResponse, reject) => {
-      const request = client.get(url, {
+      const request = client.get({
+        protocol: url.protocol,
+        // An address is connected to in the canonical form it was checked in (127.0.0.1, not
+        // ::7f00:1); a name keeps its spelling (Host, SNI) and is pinned by `lookup`.
+        hostname: ipaddr.isValid(host) ? host : url.hostname,
+        port: url.port || undefined,
+        path: `${url.pathname}${url.search}`,
         signal,
         lookup: pinnedLookup(addresses),
         agent: false,
@@ -226,7 +355,7 @@ export function createHttpGetTool(options: HttpGetOptions = {}): PlanTool<HttpGe
   return {
     name: "http_get",
     description:
-      `GET a web page or API over http(s) from an allowed host (${describeAllow(allow)}). Returns { url, finalUrl, ` +
+      `GET a web page or API over http(s) from an allowed host (${describeAllow(rawAllow)}). Returns { url, finalUrl, ` +
       `status, contentType, bytes, truncated, redirects, body, json? }; bodies over ${maxBytes} bytes are cut off.`,
     schema: HttpGetArgs,
     risk: "MEDIUM",
@@ -277,6 +406,13 @@ export function createHttpGetTool(options: HttpGetOptions = {}): PlanTool<HttpGe
             redirects,
             body: text,
           };
+          if (truncated) {
+            const declared = Number(response.headers["content-length"]);
+            const total = Number.isSafeInteger(declared) && declared > body.length ? declared : null;
+            output.notice =
+              `truncated: ${body.length} of ${total ?? `more than ${body.length}`} bytes ` +
+              `(the limit is ${maxBytes} bytes)`;
+          }
           if (!truncated && contentType && /\bjson\b/i.test(contentType)) {
             try {
               output.json = JSON.parse(text) as unknown;

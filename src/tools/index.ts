@@ -1,5 +1,5 @@
 import type { EnvConfig } from "../config/env.js";
-import { calculatorTool } from "./calculator.js";
+import { calculatorTool, createCalculatorTool, type CalculatorOptions } from "./calculator.js";
 import { copySampleSalesCsv, createDataTools, type DataToolOptions } from "./data.js";
 import { createFileTools, DEFAULT_WORKSPACE, type FileToolOptions } from "./files.js";
 import { createSendEmailTool } from "./email.js";
@@ -16,6 +16,7 @@ import { createWebSearchTool } from "./web-search.js";
 export {
   calculatorTool,
   copySampleSalesCsv,
+  createCalculatorTool,
   createDataTools,
   createFileTools,
   createHttpGetTool,
@@ -30,7 +31,7 @@ export {
   summarizeTool,
   ToolRegistry,
 };
-export type { LoadedMcpTools, PlanTool, RiskTier };
+export type { CalculatorOptions, LoadedMcpTools, PlanTool, RiskTier };
 
 export interface ToolSuiteOptions {
   /** The folder the file and data tools are confined to. Default `.plan-execute/workspace`. */

@@ -1,6 +1,7 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
+import { clipText, MAX_LLM_ANSWER_CHARS } from "./limits.js";
 import type { PlanTool } from "./types.js";
 
 const LlmArgs = z
@@ -20,7 +21,8 @@ const LlmArgs = z
 export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
   name: "llm",
   description:
-    "Ask the executor language model to reason over the outputs of the steps it depends on (extract, compare, summarise, write). Not for arithmetic: use calculator.",
+    "Ask the executor language model to reason over the outputs of the steps it depends on (extract, compare, summarise, write). " +
+    `Not for arithmetic: use calculator. Answers over ${MAX_LLM_ANSWER_CHARS} characters are cut off.`,
   schema: LlmArgs as unknown as z.ZodType<z.output<typeof LlmArgs>>,
   risk: "LOW",
   usesModel: true,
@@ -50,7 +52,11 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
     const reply = await ctx.model.invoke(messages, { signal: ctx.signal });
     const usage = usageOf(reply, ctx.model);
     ctx.reportUsage(usage);
-    return parseIfJsonObject(textOf(reply));
+    const text = textOf(reply);
+    // A cut-off JSON object would not parse: an answer over the cap is returned as clipped text.
+    return text.length > MAX_LLM_ANSWER_CHARS
+      ? clipText(text, MAX_LLM_ANSWER_CHARS)
+      : parseIfJsonObject(text);
   },
 };
 

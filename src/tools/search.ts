@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import MiniSearch from "minisearch";
 import { z } from "zod";
+import { clipText, MAX_RESULT_TEXT_CHARS, MAX_RESULT_TITLE_CHARS } from "./limits.js";
 import type { PlanTool } from "./types.js";
 
 /** One document of a search corpus; `facts` holds the numbers its text states, by name. */
@@ -87,7 +88,14 @@ function buildIndex(docs: CorpusDoc[]): Index {
 
 function toResult(doc: CorpusDoc, score: number): SearchResult {
   const { id, title, text, source, facts } = doc;
-  return { id, title, text, source, score: Math.round(score * 1000) / 1000, facts };
+  return {
+    id,
+    title: clipText(title, MAX_RESULT_TITLE_CHARS),
+    text: clipText(text, MAX_RESULT_TEXT_CHARS),
+    source,
+    score: Math.round(score * 1000) / 1000,
+    facts,
+  };
 }
 
 function loadBundledCorpus(): CorpusDoc[] {

@@ -1,6 +1,7 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
+import { clipText, MAX_SUMMARY_CHARS } from "./limits.js";
 import { ToolInputError, type PlanTool } from "./types.js";
 
 /** Each dependency's output is cut to this many characters in the prompt. */
@@ -91,6 +92,7 @@ export const summarizeTool: PlanTool<SummarizeArgs> = {
     ];
     const reply = await ctx.model.invoke(messages, { signal: ctx.signal });
     ctx.reportUsage(usageOf(reply, ctx.model));
-    return textOf(reply).trim();
+    // The model is asked for maxWords; a model that ignores it still cannot return a book.
+    return clipText(textOf(reply).trim(), MAX_SUMMARY_CHARS);
   },
 };

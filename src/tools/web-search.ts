@@ -1,6 +1,7 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { TavilySearch } from "@langchain/tavily";
 import { z } from "zod";
+import { clipText, MAX_RESULT_TEXT_CHARS, MAX_RESULT_TITLE_CHARS } from "./limits.js";
 import { searchArgsSchema, type SearchOutput, type SearchResult } from "./search.js";
 import { TransientToolError, type PlanTool } from "./types.js";
 
@@ -37,8 +38,8 @@ function toResult(hit: ProviderResult): SearchResult {
   const score = typeof hit.score === "number" && Number.isFinite(hit.score) ? hit.score : 0;
   return {
     id: url,
-    title: text(hit.title),
-    text: text(hit.content),
+    title: clipText(text(hit.title), MAX_RESULT_TITLE_CHARS),
+    text: clipText(text(hit.content), MAX_RESULT_TEXT_CHARS),
     source: url,
     score: Math.round(score * 1000) / 1000,
     facts: {},

@@ -1,5 +1,6 @@
+import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { calculatorTool } from "../../src/tools/calculator.js";
+import { calculatorTool, createCalculatorTool } from "../../src/tools/calculator.js";
 import { ToolInputError, type ToolContext } from "../../src/tools/types.js";
 
 const ctx: ToolContext = {
@@ -130,5 +131,163 @@ describe("calculatorTool", () => {
     expect(calculatorTool.schema.safeParse({ expression: "1+".repeat(1000) + "1" }).success).toBe(false);
     expect(calculatorTool.schema.safeParse({ expression: "" }).success).toBe(false);
     expect(calculatorTool.schema.safeParse({ expression: "1", extra: true }).success).toBe(false);
+  });
+});
+
+/** Rejects with what `promise` rejected with, or fails the test if it resolved. */
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
+    },
+    (err: unknown) => err as Error,
+  );
+}
+
+/** Samples this process's RSS until stopped; answers the peak. */
+function watchRss(): { stop(): number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss);
+    },
+  };
+}
+
+/*
+ * A planned expression can ask for gigabytes or minutes. Before the calculator ran in a worker
+ * process, `1:1e9` killed the test process with a V8 heap OOM (2.2 GB), `sum(1:1e8)` took GBs
+ * and `sum(1:9e7)` ran 6.75 s past the step's 5 s timeout and "succeeded". Each one must now
+ * fail its step with a clear, non-transient error, without this process growing.
+ */
+describe("calculator: runaway expressions", () => {
+  // The time limit is 5 s once the worker is up; a worker killed by the previous case starts
+  // again first (~1.5 s of CPU, several seconds on a loaded machine, more through tsx).
+  const BOUND_MS = 25_000;
+  const MAX_RSS_GROWTH = 200 * 1024 * 1024;
+
+  it.each([
+    "1:1e9",
+    "zeros(1e5, 1e5)",
+    "random([1e4, 1e4])",
+    "reshape(1:4e7, [2e7, 2])",
+    "sum(1:1e8)",
+    "sum(1:9e7)",
+  ])(
+    "stops %s with a clear error within 25 s, this process growing less than 200 MB",
+    { timeout: 60_000 },
+    async (expression) => {
+      const before = process.memoryUsage().rss;
+      const rss = watchRss();
+      const started = Date.now();
+      const err = await failure(calc(expression));
+      const elapsed = Date.now() - started;
+      const growth = rss.stop() - before;
+      expect(err).toBeInstanceOf(ToolInputError);
+      expect(err.message).toMatch(/needed more than 256 MB and was stopped|was stopped after 5000 ms/);
+      expect(err.message).toContain(JSON.stringify(expression));
+      expect(elapsed).toBeLessThan(BOUND_MS);
+      expect(growth).toBeLessThan(MAX_RSS_GROWTH);
+      // The next call gets a fresh worker.
+      await expect(calc("2 * 21")).resolves.toBe(42);
+    },
+  );
+
+  it("stops a long computation at its own time limit", { timeout: 60_000 }, async () => {
+    const tool = createCalculatorTool({ timeLimitMs: 1_000 });
+    await expect(tool.run({ expression: "1 + 1" }, ctx)).resolves.toBe(2); // warm
+    const started = Date.now();
+    const err = await failure(tool.run({ expression: "det(random([400, 400]))" }, ctx));
+    const elapsed = Date.now() - started;
+    expect(err).toBeInstanceOf(ToolInputError);
+    expect(err.message).toMatch(/"det\(random\(\[400, 400\]\)\)" was stopped after 1000 ms/);
+    expect(elapsed).toBeGreaterThanOrEqual(1_000);
+    expect(elapsed).toBeLessThan(3_000);
+    await expect(tool.run({ expression: "3 * 3" }, ctx)).resolves.toBe(9);
+  });
+
+  it(
+    "stops an evaluation when the step's signal aborts, with the signal's reason",
+    { timeout: 60_000 },
+    async () => {
+      await expect(calc("1 + 1")).resolves.toBe(2); // warm
+      const controller = new AbortController();
+      const reason = new Error("step cancelled");
+      setTimeout(() => controller.abort(reason), 300);
+      const started = Date.now();
+      const err = await failure(
+        calculatorTool.run({ expression: "det(random([400, 400]))" }, { ...ctx, signal: controller.signal }),
+      );
+      expect(err).toBe(reason);
+      expect(Date.now() - started).toBeLessThan(1_500);
+      await expect(calc("4 * 4")).resolves.toBe(16);
+    },
+  );
+
+  it("does not make a quick evaluation wait behind a runaway one", { timeout: 60_000 }, async () => {
+    const tool = createCalculatorTool({ timeLimitMs: 30_000 });
+    const controller = new AbortController();
+    let runawayDone = false;
+    const runaway = failure(
+      tool.run({ expression: "det(random([600, 600]))" }, { ...ctx, signal: controller.signal }),
+    ).finally(() => (runawayDone = true));
+    // The second evaluation gets a worker of its own (a cold start) instead of queueing.
+    await expect(tool.run({ expression: "6 * 7" }, ctx)).resolves.toBe(42);
+    expect(runawayDone).toBe(false);
+    controller.abort(new Error("done waiting"));
+    expect((await runaway).message).toBe("done waiting");
+  });
+
+  it("gives the step time for a cold start on top of the evaluation limit", () => {
+    expect(calculatorTool.timeoutMs).toBeGreaterThan(5_000);
+    expect(calculatorTool.description).toMatch(/stopped after 5000 ms or 256 MB/);
+  });
+});
+
+describe("calculator: result size", () => {
+  it("returns a matrix up to 10,000 elements", async () => {
+    const result = (await calc("ones(50, 50)")) as number[][];
+    expect(result).toHaveLength(50);
+    expect(result.flat()).toHaveLength(2_500);
+  });
+
+  it.each([
+    ["1:20000", /the result has 20000 elements, over the limit of 10000/],
+    ["zeros(200, 200)", /the result has 40000 elements, over the limit of 10000/],
+    // 9,000 numbers of ~19 characters each: under the element cap, over 64 KiB of JSON.
+    ["random([9000])", /the result takes \d+ bytes as JSON, over the limit of 65536/],
+  ])("refuses %s", async (expression, message) => {
+    const err = await failure(calc(expression));
+    expect(err).toBeInstanceOf(ToolInputError);
+    expect(err.message).toMatch(message);
+    expect(err.message).toMatch(/ask for a summary/);
+  });
+});
+
+describe("calculator: worker process", () => {
+  it("does not keep the process alive once idle", { timeout: 60_000 }, async () => {
+    const child = new URL("../fixtures/calc-child.ts", import.meta.url).pathname;
+    const proc = spawn(process.execPath, ["--import", "tsx", child, "6 * 7"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let errOut = "";
+    proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    proc.stderr.on("data", (d: Buffer) => (errOut += d.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        proc.kill("SIGKILL");
+        resolve(null);
+      }, 45_000);
+      proc.on("exit", (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(errOut).toBe("");
+    expect(code).toBe(0);
+    expect(out.trim()).toBe("42");
   });
 });

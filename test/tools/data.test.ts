@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -43,8 +43,8 @@ const ROWS = [
 ];
 
 describe("parseCsv", () => {
-  it("casts numbers, keeps text, turns empty cells into null and strips a BOM", () => {
-    const out = parseCsv("\uFEFFname,qty,price,code\nfoo,3,1.5,007x\nbar,-2,1e3,\n\n", 100);
+  it("casts numbers, keeps text, turns empty cells into null and strips a BOM", async () => {
+    const out = await parseCsv("\uFEFFname,qty,price,code\nfoo,3,1.5,007x\nbar,-2,1e3,\n\n", 100);
     expect(out.columns).toEqual(["name", "qty", "price", "code"]);
     expect(out.rows).toEqual([
       { name: "foo", qty: 3, price: 1.5, code: "007x" },
@@ -53,17 +53,32 @@ describe("parseCsv", () => {
     expect(out).toMatchObject({ rowCount: 2, totalRows: 2, truncated: false });
   });
 
-  it("caps the rows and says so", () => {
-    const out = parseCsv(`a\n${Array.from({ length: 10 }, (_, i) => i).join("\n")}`, 4);
+  it("caps the rows and says so", async () => {
+    const out = await parseCsv(`a\n${Array.from({ length: 10 }, (_, i) => i).join("\n")}`, 4);
     expect(out).toMatchObject({ rowCount: 4, totalRows: 10, truncated: true });
     expect(out.rows).toHaveLength(4);
   });
 
-  it("explains malformed CSV", () => {
-    expect(() => parseCsv("a,b\n1,2,3\n", 10)).toThrow(ToolInputError);
-    expect(() => parseCsv("a,b\n1,2,3\n", 10)).toThrow(/cannot parse/);
-    expect(() => parseCsv("", 10)).toThrow(/empty/);
-    expect(() => parseCsv("a,a\n1,2\n", 10)).toThrow(/column "a" twice/);
+  it("explains malformed CSV", async () => {
+    await expect(parseCsv("a,b\n1,2,3\n", 10)).rejects.toThrow(ToolInputError);
+    await expect(parseCsv("a,b\n1,2,3\n", 10)).rejects.toThrow(/cannot parse/);
+    await expect(parseCsv("", 10)).rejects.toThrow(/empty/);
+    await expect(parseCsv("a,a\n1,2\n", 10)).rejects.toThrow(/column "a" twice/);
+  });
+
+  it("refuses more columns than the limit", async () => {
+    const header = Array.from({ length: 11 }, (_, i) => `c${i}`).join(",");
+    await expect(parseCsv(`${header}\n`, 10, "t.csv", { maxColumns: 10 })).rejects.toThrow(
+      /t\.csv has 11 columns, over the limit of 10/,
+    );
+  });
+
+  it("keeps rows up to maxOutputBytes of JSON and counts the rest", async () => {
+    const text = `word\n${"abcdefghij\n".repeat(100)}`;
+    const out = await parseCsv(text, 1000, "t.csv", { maxOutputBytes: 200 });
+    // {"word":"abcdefghij"} is 21 bytes, plus a comma: 9 rows fit in 200 bytes with the brackets.
+    expect(out).toMatchObject({ rowCount: 9, totalRows: 100, truncated: true });
+    expect(JSON.stringify(out.rows).length).toBeLessThanOrEqual(200);
   });
 });
 
@@ -103,6 +118,43 @@ describe("data tools", () => {
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
+  });
+
+  it("load_csv on a generated 4.8 MB file of 2.4 million rows keeps 10,000 and counts the rest", async () => {
+    // Parsed whole, this file's records took ~670 MB of RSS (2 s); streamed, the rows kept are all it holds.
+    await writeFile(path.join(ws, "tall.csv"), `n\n${"1\n".repeat(2_400_000)}`);
+    const before = process.resourceUsage().maxRSS * 1024;
+    const out = (await runTool(tools().load, { path: "tall.csv" })) as LoadCsvOutput;
+    const growth = process.resourceUsage().maxRSS * 1024 - before;
+    expect(out).toMatchObject({ rowCount: 10_000, totalRows: 2_400_000, truncated: true });
+    expect(growth).toBeLessThan(250 * 1024 * 1024);
+  });
+
+  it("load_csv returns at most maxOutputBytes of rows (default 1 MB); the analysis tools still see every row", async () => {
+    // 5,000 rows of ~230 bytes each as JSON: 1.1 MB, over the default output cap, under the row cap.
+    const long = "x".repeat(200);
+    await writeFile(
+      path.join(ws, "wide.csv"),
+      `id,text\n${Array.from({ length: 5_000 }, (_, i) => `${i},${long}`).join("\n")}`,
+    );
+    const out = (await runTool(tools().load, { path: "wide.csv" })) as LoadCsvOutput;
+    expect(out.truncated).toBe(true);
+    expect(out.totalRows).toBe(5_000);
+    expect(out.rowCount).toBeLessThan(5_000);
+    expect(JSON.stringify(out.rows).length).toBeLessThanOrEqual(1_000_000);
+    const described = (await runTool(tools().describe, { path: "wide.csv" })) as DescribeOutput;
+    expect(described.rowCount).toBe(5_000);
+  });
+
+  it("load_csv refuses a generated 50 MB file without reading it, naming the limit", async () => {
+    const file = path.join(ws, "huge.csv");
+    await writeFile(file, "n\n");
+    await truncate(file, 50_000_000); // sparse: no 50 MB written to disk
+    const before = process.resourceUsage().maxRSS * 1024;
+    await expect(runTool(tools().load, { path: "huge.csv" })).rejects.toThrow(
+      /"huge\.csv" is 50000000 bytes, over the limit of 5000000 bytes/,
+    );
+    expect(process.resourceUsage().maxRSS * 1024 - before).toBeLessThan(20 * 1024 * 1024);
   });
 
   it("load_csv refuses a file over its size limit", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readEnv } from "../../src/config/env.js";
+import { EnvConfigError, readEnv } from "../../src/config/env.js";
 import {
   createDefaultTools,
   createToolRegistry,
@@ -71,6 +71,16 @@ describe("createDefaultTools", () => {
   it("passes the allowlist and workspace options on", () => {
     const tools = createDefaultTools({ allowHosts: ["api.example.com"], workspace: "/tmp/x" });
     expect(tools.find((t) => t.name === "http_get")?.description).toContain("api.example.com");
+  });
+
+  it("reads PLAN_EXECUTE_ALLOW_HOSTS entries with ports, and refuses one that cannot be read", () => {
+    expect(readEnv({ PLAN_EXECUTE_ALLOW_HOSTS: "api.example.com, 127.0.0.1:8080" }).allowHosts).toEqual([
+      "api.example.com",
+      "127.0.0.1:8080",
+    ]);
+    expect(() => readEnv({ PLAN_EXECUTE_ALLOW_HOSTS: "api.example.com,ftp://files.example.com" })).toThrow(
+      EnvConfigError,
+    );
   });
 
   it("reads the Tavily key from the environment config only", () => {
