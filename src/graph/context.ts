@@ -88,7 +88,9 @@ export const PlanExecuteContextSchema = z.object({
     .string()
     .nullable()
     .default(null)
-    .describe("The bundled offline scenario this run plays (set by `plan-execute demo`); null for real runs."),
+    .describe(
+      "The bundled offline scenario this run plays (set by `plan-execute demo`); null for real runs.",
+    ),
   prices: z
     .record(z.string(), z.object({ inputPerMTok: z.number().min(0), outputPerMTok: z.number().min(0) }))
     .default(() => ({}))
