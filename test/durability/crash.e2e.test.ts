@@ -64,7 +64,9 @@ function expectThreadDone(thread: string): void {
   expect(files, `outbox of ${thread}`).toHaveLength(2);
   const messages = files.map((f) => readFileSync(join(outbox, f), "utf8"));
   for (const text of messages) {
-    expect(text).toMatch(/^Message-ID: <[^>]+>\r\n[\s\S]*\r\nX-Idempotency-Key: crash-[\w-]+:mail_[12]\r\n/);
+    expect(text).toMatch(
+      /^Message-ID: <[^>]+>\r\n[\s\S]*\r\nX-Idempotency-Key: crash-[\w-]+:[0-9a-f-]{36}:mail_[12]\r\n/,
+    );
   }
   const bodies = messages.map((text) => /\r\n\r\n([\s\S]*)\r\n$/.exec(text)?.[1]);
   expect(bodies.sort()).toEqual(["d took 150 ms", "e took 100 ms"]);
