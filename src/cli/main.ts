@@ -32,6 +32,7 @@ import { askDecision } from "./prompt.js";
 import { describeWaiting, resumeValue, StaleDecisionError, UsageError } from "./resume-value.js";
 import { parseSettingFlags, SETTING_FLAGS_HELP } from "./settings-flags.js";
 import { streamRun } from "./stream.js";
+import { reportCommand, writeRunReports } from "./report.js";
 import {
   threadLeasesFor,
   withThreadLease,
@@ -48,6 +49,9 @@ const USAGE = `Usage: plan-execute <command> [options]
                                             (--live-local: through ChatOpenAI and a local OpenAI-compatible server)
   resume <thread> [--approve | --reject "<why>" | --edit '<json>'] [--step ID] [--stop ID] [--raise KEY=N] [--finish]
   threads | show <thread> | history <thread> | fork <thread> --checkpoint ID [--thread NEW]
+  report <thread> [--out report.html] [--svg timeline.svg] [--open]
+                                            a self-contained HTML report: plan graph, timeline, tokens, audit
+  (run, demo, resume: --report FILE writes the report when the command ends)
 Settings (run, demo): ${SETTING_FLAGS_HELP}
 Options: --db FILE (default .plan-execute/checkpoints.sqlite)  --checkpointer postgres://…  --outbox DIR  --json
 Exit codes: 0 finished, 1 the run failed, 2 bad usage or configuration, 3 waiting for approval,
@@ -86,6 +90,10 @@ function parse(argv: string[]) {
       "max-steps-executed": { type: "string" },
       "max-wall-ms": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
+      report: { type: "string" },
+      out: { type: "string" },
+      svg: { type: "string" },
+      open: { type: "boolean", default: false },
     },
   });
 }
@@ -98,6 +106,8 @@ interface Cli {
   interactive: boolean;
   /** Run when the command ends (e.g. stopping a local model server). */
   cleanup: (() => Promise<void>)[];
+  /** Threads this command ran or resumed (for `--report`). */
+  touched: string[];
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -115,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
     show,
     history,
     fork,
+    report: (cli, [threadId]) => reportCommand(reader(cli), threadId, cli.flags, out, cli.db.where),
   };
   const handler = commands[command];
   if (!handler) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
@@ -124,10 +135,12 @@ async function main(argv: string[]): Promise<number> {
     db: db.where,
     url: flags.checkpointer ?? readEnv().databaseUrl,
   });
-  const cli: Cli = { flags, db, leases, interactive, cleanup: [] };
+  const cli: Cli = { flags, db, leases, interactive, cleanup: [], touched: [] };
   try {
     return await handler(cli, rest);
   } finally {
+    if (flags.report && command !== "report")
+      await writeRunReports(reader(cli), cli.touched, flags.report, out, flags.json);
     for (const close of cli.cleanup) await close();
     // Leases first: the SQLite ones may live on the checkpointer's connection.
     await leases?.close();
@@ -284,6 +297,7 @@ const WAIT_FOR_THREAD_MS = 60 * 60_000;
  * thread, it reads after the lease is held, so it sees what the previous holder left.
  */
 function exclusive<T>(cli: Cli, threadId: string, fn: (lease: ThreadLease) => Promise<T>): Promise<T> {
+  cli.touched.push(threadId);
   return withThreadLease(cli.leases, threadId, fn, cli.flags.wait ? { waitMs: WAIT_FOR_THREAD_MS } : {});
 }
 
