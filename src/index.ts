@@ -24,6 +24,7 @@ export {
   PlanExecuteState,
   STEP_STATUSES,
   type Approval,
+  type AttemptLogEntry,
   type AuditEntry,
   type Evaluation,
   type PlanExecuteStateType,
@@ -139,3 +140,14 @@ export {
   type ThreadLease,
   type ThreadLeases,
 } from "./runs/lease.js";
+
+// Run reports: plain data from a thread's checkpoints, rendered as one HTML file or an SVG timeline.
+export {
+  buildRunReport,
+  renderReportHtml,
+  renderTimelineSvg,
+  type RenderOptions as ReportRenderOptions,
+  type RunReport,
+  type ReportStep,
+  type TimelineSvgOptions,
+} from "./report/index.js";

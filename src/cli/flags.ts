@@ -12,6 +12,9 @@ export const USAGE = `Usage: plan-execute <command> [options]
                                             (--live-local: through ChatOpenAI and a local OpenAI-compatible server)
   resume <thread> [--approve | --reject "<why>" | --edit '<json>'] [--step ID] [--stop ID] [--raise KEY=N] [--finish]
   threads | show <thread> | history <thread> | fork <thread> --checkpoint ID [--thread NEW]
+  report <thread> [--out report.html] [--svg timeline.svg] [--open]
+                                            a self-contained HTML report: plan graph, timeline, tokens, audit
+  (run, demo, resume: --report FILE writes the report when the command ends)
 Settings (run, demo): ${SETTING_FLAGS_HELP}
 Options: --db FILE (default .plan-execute/checkpoints.sqlite)  --checkpointer postgres://…  --outbox DIR  --json
   --mcp FILE (MCP servers whose tools a live run may use; default PLAN_EXECUTE_MCP_CONFIG)  --wait
@@ -29,6 +32,10 @@ export function parseFlags(argv: string[]) {
       checkpointer: { type: "string" },
       outbox: { type: "string" },
       mcp: { type: "string" },
+      report: { type: "string" },
+      out: { type: "string" },
+      svg: { type: "string" },
+      open: { type: "boolean", default: false },
       "approve-plan": { type: "boolean", default: false },
       "auto-approve": { type: "string" },
       "no-latency": { type: "boolean", default: false },

@@ -33,6 +33,10 @@ export class LiveTable {
   #frame = 0;
   #timer: NodeJS.Timeout | undefined;
   #answering = false;
+  /** The answer has started: the table above it is final and is never drawn again. */
+  #answered = false;
+  /** The frame on screen now (the last #drawn lines), so an unchanged frame is not rewritten. */
+  #frameText = "";
 
   constructor(out: Output) {
     this.#out = out;
@@ -78,8 +82,11 @@ export class LiveTable {
   }
 
   token(text: string): void {
-    if (!this.#answering) {
+    if (!this.#answering && !this.#answered) {
       this.stop();
+      // The table stays where it is, above the answer, as the run's final table.
+      this.#drawn = 0;
+      this.#answered = true;
       this.#out.write("\n\x1b[1mAnswer\x1b[0m\n");
       this.#answering = true;
     }
@@ -92,11 +99,14 @@ export class LiveTable {
     this.stop();
   }
 
+  /**
+   * Stops the spinner and leaves the last frame on screen. It may be called more than once (the
+   * answer's end, the stream's end, the waiting steps): each redraws in place, never a new copy.
+   */
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#draw();
-    this.#drawn = 0;
   }
 
   #start(): void {
@@ -123,11 +133,11 @@ export class LiveTable {
   #clear(): void {
     if (this.#drawn > 0) this.#out.write(`\x1b[${this.#drawn}F\x1b[J`);
     this.#drawn = 0;
+    this.#frameText = "";
   }
 
   #draw(): void {
-    if (this.#answering || this.#rows.size === 0) return;
-    this.#clear();
+    if (this.#answered || this.#rows.size === 0) return;
     const rows = [...this.#rows.values()];
     const idWidth = Math.max(4, ...rows.map((r) => r.step.id.length));
     const toolWidth = Math.max(4, ...rows.map((r) => r.step.tool.length));
@@ -139,7 +149,11 @@ export class LiveTable {
       const text = r.note || r.step.description;
       return ` ${icon} ${r.step.id.padEnd(idWidth)}  ${r.step.tool.padEnd(toolWidth)}  ${elapsed.padStart(6)}  \x1b[2m${text.slice(0, 80)}\x1b[0m`;
     });
-    this.#out.write(`${lines.join("\n")}\n`);
+    const frame = `${lines.join("\n")}\n`;
+    if (frame === this.#frameText && this.#drawn > 0) return;
+    this.#clear();
+    this.#out.write(frame);
     this.#drawn = lines.length;
+    this.#frameText = frame;
   }
 }

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   show: () => import("./commands/show.js"),
   history: () => import("./commands/history.js"),
   fork: () => import("./commands/fork.js"),
+  report: () => import("./commands/report.js"),
 };
 
 async function main(argv: string[]): Promise<number> {

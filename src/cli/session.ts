@@ -29,6 +29,8 @@ export interface Cli {
   interactive: boolean;
   /** Run when the command ends (e.g. stopping a local model server). */
   cleanup: (() => Promise<void>)[];
+  /** Threads this command ran or resumed (for `--report`). */
+  touched: string[];
 }
 
 export type Command = (cli: Cli, args: string[]) => Promise<number>;
@@ -42,10 +44,14 @@ export async function withSession(flags: Flags, fn: (cli: Cli) => Promise<number
     const db = await openCheckpointer({ db: flags.db, url });
     const leases = threadLeasesFor(db.saver, { db: db.where, url });
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !flags.json;
-    const cli: Cli = { flags, db, leases, interactive, cleanup: [] };
+    const cli: Cli = { flags, db, leases, interactive, cleanup: [], touched: [] };
     try {
       return await fn(cli);
     } finally {
+      if (flags.report && cli.touched.length > 0) {
+        const { writeRunReports } = await import("./report.js");
+        await writeRunReports(reader(cli), cli.touched, flags.report, out, flags.json);
+      }
       for (const close of cli.cleanup) await close();
       // Leases first: the SQLite ones may live on the checkpointer's connection.
       await leases?.close();
@@ -189,6 +195,7 @@ export async function drive(
   threadId: string,
   context?: PlanExecuteContext,
 ): Promise<number> {
+  cli.touched.push(threadId);
   let next = input;
   for (;;) {
     let result;

@@ -1,7 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import type { ProgressWriter } from "../graph/events.js";
-import type { RoleUsage } from "../graph/state.js";
+import type { AttemptLogEntry, RoleUsage } from "../graph/state.js";
 import type { StepIdMap } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
 import { resolveReferences, TemplateError } from "../plan/template.js";
@@ -21,6 +21,8 @@ export type StepOutcome =
       attempts: number;
       startedAt: number;
       finishedAt: number;
+      /** Each attempt's start, end and error (retries included); empty when the tool never ran. */
+      attemptLog: AttemptLogEntry[];
       usage: RoleUsage | null;
       /** The resolved args the tool got (null when they could not be resolved). */
       args: Record<string, unknown> | null;
@@ -57,12 +59,17 @@ export async function runStep(
   const startedAt = Date.now();
   const usage: RoleUsage = { input_tokens: 0, output_tokens: 0, total_tokens: 0, calls: 0 };
   let args: Record<string, unknown> | null = null;
+  const attemptLog: AttemptLogEntry[] = [];
+  let attemptStartedAt = startedAt;
+  const logAttempt = (attempt: number, error: string | null) =>
+    attemptLog.push({ attempt, startedAt: attemptStartedAt, finishedAt: Date.now(), error });
   const finish = (
     status: "succeeded" | "failed",
     output: unknown,
     error: string | null,
     attempts: number,
   ) => {
+    if (attempts > 0 && attemptLog.at(-1)?.attempt !== attempts) logAttempt(attempts, error);
     const finishedAt = Date.now();
     const durationMs = finishedAt - startedAt;
     if (status === "succeeded")
@@ -76,6 +83,7 @@ export async function runStep(
       attempts,
       startedAt,
       finishedAt,
+      attemptLog,
       usage: usage.calls ? usage : null,
       args,
     };
@@ -90,6 +98,7 @@ export async function runStep(
   }
 
   for (let attempt = 1; ; attempt++) {
+    attemptStartedAt = Date.now();
     opts.emit({ type: "step_started", stepId: step.id, tool: step.tool, attempt });
     try {
       const output = await traceToolRun(
@@ -134,6 +143,7 @@ export async function runStep(
         const suffix = isTransient(err) ? ` (gave up after ${attempt} attempts)` : "";
         return finish("failed", null, message + suffix, attempt);
       }
+      logAttempt(attempt, message);
       const delayMs = backoffDelay(attempt, opts.backoff);
       opts.emit({ type: "step_retry", stepId: step.id, attempt, delayMs, error: message });
       await sleep(delayMs, opts.signal);

@@ -50,6 +50,26 @@ export const AuditEntrySchema = z.object({
 });
 export type AuditEntry = z.output<typeof AuditEntrySchema>;
 
+export const UsageSchema = z.object({
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  total_tokens: z.number(),
+  calls: z.number(),
+  /** The model that answered last for this role (for cost estimates). */
+  model: z.string().optional(),
+});
+export type RoleUsage = z.output<typeof UsageSchema>;
+export type UsageByRole = Partial<Record<ModelRole, RoleUsage>>;
+
+/** One attempt of a step: when it ran and how it ended (a retry is a new attempt). */
+export const AttemptSchema = z.object({
+  attempt: z.number().int(),
+  startedAt: z.number(),
+  finishedAt: z.number(),
+  error: z.string().nullable(),
+});
+export type AttemptLogEntry = z.output<typeof AttemptSchema>;
+
 const stepRecordFields = {
   id: z.string(),
   status: z.enum(STEP_STATUSES),
@@ -60,6 +80,10 @@ const stepRecordFields = {
   finishedAt: z.number().nullable(),
   evaluation: EvaluationSchema.nullable(),
   approval: ApprovalSchema.nullable().optional(),
+  /** Each attempt's timing (absent in threads written before it was recorded). */
+  attemptLog: z.array(AttemptSchema).optional(),
+  /** Tokens the step's own model calls used (LLM steps), when it made any. */
+  usage: UsageSchema.nullable().optional(),
 };
 
 export const StepRecordSchema = z.object(stepRecordFields);
@@ -78,17 +102,6 @@ const EMPTY_RECORD = {
 
 export type StepRecord = z.output<typeof StepRecordSchema>;
 export type Evaluation = z.output<typeof EvaluationSchema>;
-
-export const UsageSchema = z.object({
-  input_tokens: z.number(),
-  output_tokens: z.number(),
-  total_tokens: z.number(),
-  calls: z.number(),
-  /** The model that answered last for this role (for cost estimates). */
-  model: z.string().optional(),
-});
-export type RoleUsage = z.output<typeof UsageSchema>;
-export type UsageByRole = Partial<Record<ModelRole, RoleUsage>>;
 
 /**
  * Records are merged field by field, so the executor and the evaluator can each write their part.

@@ -237,6 +237,7 @@ function crashLooped(step: PlanStep, crashes: number, emit: ReturnType<typeof pr
     attempts: 0,
     startedAt: at,
     finishedAt: at,
+    attemptLog: [],
     usage: null,
     args: null,
   };
@@ -309,7 +310,7 @@ function toUpdate(
       continue;
     }
     const { usage: stepUsage, args, ...record } = outcome;
-    steps[record.id] = { ...record, evaluation: null };
+    steps[record.id] = { ...record, usage: stepUsage, evaluation: null };
     if (stepUsage) usage = addUsage(usage, { executor: stepUsage });
     // Steps a person approved are already in the audit log with that decision.
     if (risk !== "LOW" && !isDecided(approvalOf(record.id)) && args !== null) {
