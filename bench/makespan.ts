@@ -11,10 +11,10 @@
 import { parseArgs } from "node:util";
 import { MemorySaver } from "@langchain/langgraph";
 import { z } from "zod";
-import { createPlanExecuteAgent } from "../src/agent.js";
-import { resolveSettings } from "../src/graph/context.js";
-import { MODEL_ROLES } from "../src/models/roles.js";
-import { ScriptedChatModel } from "../src/models/scripted.js";
+import { createPlanExecuteAgent } from "../src/agent/agent.js";
+import { resolveSettings } from "../src/core/settings.js";
+import { MODEL_ROLES } from "../src/core/roles.js";
+import { ScriptedChatModel } from "../src/testing/scripted.js";
 import { criticalPath, waves } from "../src/plan/dag.js";
 import { ToolRegistry } from "../src/tools/registry.js";
 import type { PlanTool } from "../src/tools/types.js";

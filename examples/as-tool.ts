@@ -21,8 +21,8 @@ import {
   createPlanExecuteTool,
   openAIModelProvider,
   resolveSettings,
-  ScriptedChatModel,
 } from "../src/index.js";
+import { ScriptedChatModel } from "../src/testing/index.js";
 import { REVENUE_GOAL, revenueModels } from "./offline.js";
 import type { ExampleOptions } from "./plain-node.js";
 

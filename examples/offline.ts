@@ -5,7 +5,8 @@
  * its prompt, as a model would.
  */
 import type { BaseMessage } from "@langchain/core/messages";
-import { encodePlan, scriptedRoles, type ScriptedReply } from "../src/index.js";
+import { encodePlan } from "../src/index.js";
+import { scriptedRoles, type ScriptedReply } from "../src/testing/index.js";
 
 export const REVENUE_GOAL = "How many times larger was NVIDIA's fiscal 2024 revenue than AMD's 2024 revenue?";
 

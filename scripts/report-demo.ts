@@ -5,11 +5,11 @@
  * Used by `npm run report:screenshot` and the report's browser test.
  */
 import { Command, MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
-import { createPlanExecuteAgent, type PlanExecuteAgent } from "../src/agent.js";
-import { ratioScenario } from "../src/scenarios/ratio.js";
-import { emailScenario } from "../src/scenarios/email.js";
-import { scenarioModels } from "../src/scenarios/agent.js";
-import { withSimulatedLatency } from "../src/scenarios/latency.js";
+import { createPlanExecuteAgent, type PlanExecuteAgent } from "../src/agent/agent.js";
+import { ratioScenario } from "../src/demo/ratio.js";
+import { emailScenario } from "../src/demo/email.js";
+import { scenarioModels } from "../src/demo/agent.js";
+import { withSimulatedLatency } from "../src/demo/latency.js";
 import { createSendEmailTool } from "../src/tools/email.js";
 import { calculatorTool, llmTool, searchTool, summarizeTool, ToolRegistry } from "../src/tools/index.js";
 import { TransientToolError, type PlanTool } from "../src/tools/types.js";

@@ -1,7 +1,9 @@
 /**
  * The public API of langgraph-plan-execute: the agent factory and graph builder, the agent as a
- * LangChain tool, the state, settings, stop and event types an embedding app handles, the tools,
- * and scripted models for offline tests. The fake OpenAI server is at `langgraph-plan-execute/fake-openai`.
+ * LangChain tool, the state, settings, stop and event types an embedding app handles, thread
+ * operations (read, list, history, fork), thread leases and run reports. Tool implementations are
+ * in `langgraph-plan-execute/tools` and `…/tools/mcp`; scripted models and the OpenAI-compatible
+ * test server in `langgraph-plan-execute/testing`.
  */
 
 // The agent.
@@ -13,8 +15,8 @@ export {
   type PlanExecuteInputValue,
   type PlanExecuteLimits,
   type PlanExecutePolicies,
-} from "./agent.js";
-export { createPlanExecuteTool, type PlanExecuteToolOptions } from "./agent-tool.js";
+} from "./agent/agent.js";
+export { createPlanExecuteTool, type PlanExecuteToolOptions } from "./agent/agent-tool.js";
 export { buildPlanExecuteGraph } from "./graph/builder.js";
 export type { NodeDeps as PlanExecuteGraphDeps } from "./nodes/deps.js";
 
@@ -33,7 +35,7 @@ export {
   type StepRecord,
   type StepStatus,
   type UsageByRole,
-} from "./graph/state.js";
+} from "./core/state.js";
 export { encodePlan, type PlanStep, type WirePlan, type WirePlanStep } from "./plan/schema.js";
 
 // Run settings (`invoke(input, { context })`).
@@ -48,7 +50,7 @@ export {
   type PlanExecuteContext,
   type PolicyKey,
   type Settings as PlanExecuteSettings,
-} from "./graph/context.js";
+} from "./core/settings.js";
 
 // Stops for a person (interrupt payloads) and the resume values they accept.
 export {
@@ -61,10 +63,10 @@ export {
   type BudgetDecision,
   type PlanDecision,
   type StepDecision,
-} from "./graph/decisions.js";
+} from "./core/decisions.js";
 
 // Progress events (`streamMode: "custom"`).
-export { isProgressEvent, type ProgressEvent } from "./graph/events.js";
+export { isProgressEvent, type ProgressEvent } from "./core/events.js";
 
 // Models.
 export {
@@ -74,14 +76,7 @@ export {
   type ModelProvider,
   type OpenAIProviderOptions,
 } from "./models/provider.js";
-export { MODEL_ROLES, type ModelRole } from "./models/roles.js";
-export {
-  ScriptedChatModel,
-  scriptedRoles,
-  type ScriptedCall,
-  type ScriptedChatModelOptions,
-  type ScriptedReply,
-} from "./models/scripted.js";
+export { MODEL_ROLES, type ModelRole } from "./core/roles.js";
 
 // Tools.
 export { ToolRegistry } from "./tools/registry.js";
@@ -94,35 +89,24 @@ export {
   type TokenUsage,
   type ToolContext,
 } from "./tools/types.js";
+// The tool implementations are in `langgraph-plan-execute/tools` (MCP in `…/tools/mcp`), and scripted
+// models and the OpenAI-compatible test server in `langgraph-plan-execute/testing`: an app that brings
+// its own tools imports none of them.
+
+// Threads: read, list, history and fork (time travel into a new thread).
 export {
-  calculatorTool,
-  copySampleSalesCsv,
-  createCalculatorTool,
-  createDataTools,
-  createDefaultTools,
-  createFileTools,
-  createHttpGetTool,
-  createSearchTool,
-  createWebSearchTool,
-  DEFAULT_WORKSPACE,
-  fromLangChainTool,
-  llmTool,
-  loadMcpTools,
-  McpConfigError,
-  searchTool,
-  summarizeTool,
-  type CalculatorOptions,
-  type LoadedMcpTools,
-  type ToolSuiteOptions,
-} from "./tools/index.js";
-export { SAMPLE_SALES_CSV, type DataToolOptions } from "./tools/data.js";
-export { createSendEmailTool, type SendEmailOptions } from "./tools/email.js";
-export type { FileToolOptions } from "./tools/files.js";
-export type { HttpGetOptions } from "./tools/http.js";
-export type { FromLangChainToolOptions } from "./tools/langchain.js";
-export { parseMcpConfig, readMcpConfig, type LoadMcpToolsOptions, type McpConfig } from "./tools/mcp.js";
-export type { CorpusDoc, SearchOutput, SearchResult } from "./tools/search.js";
-export type { WebSearchOptions } from "./tools/web-search.js";
+  forkThread,
+  listThreads,
+  readThread,
+  statusOf as threadStatusOf,
+  threadHistory,
+  ThreadNotFoundError,
+  type HistoryEntry,
+  type ThreadGraph,
+  type ThreadStatus,
+  type ThreadSummary,
+  type ThreadView,
+} from "./agent/threads.js";
 
 // One active run per thread: leases in the checkpointer's database.
 export {
@@ -139,7 +123,7 @@ export {
   type SqliteLeaseOptions,
   type ThreadLease,
   type ThreadLeases,
-} from "./runs/lease.js";
+} from "./agent/lease.js";
 
 // Run reports: plain data from a thread's checkpoints, rendered as one HTML file or an SVG timeline.
 export {

@@ -5,7 +5,7 @@
  * PLAN_EXECUTE_ALLOW_HOSTS, MCP servers from PLAN_EXECUTE_MCP_CONFIG; the server supplies the
  * checkpointer.
  */
-import { createPlanExecuteAgent } from "./agent.js";
+import { createPlanExecuteAgent } from "./agent/agent.js";
 import { readEnv } from "./config/env.js";
 import { createLiveTools } from "./tools/index.js";
 import { loadMcpTools } from "./tools/mcp.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { mermaidDiagram } from "../src/diagram.js";
+import { mermaidDiagram } from "../scripts/diagram-source.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 

@@ -1,4 +1,4 @@
-import type { ProgressEvent } from "../graph/events.js";
+import type { ProgressEvent } from "../core/events.js";
 import type { PlanStep } from "../plan/schema.js";
 import type { Output } from "./render.js";
 

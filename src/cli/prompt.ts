@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline/promises";
-import type { ApprovalRequest } from "../graph/decisions.js";
+import type { ApprovalRequest } from "../core/decisions.js";
 import { describeWaiting, resumeValue, UsageError } from "./resume-value.js";
 
 /** Asks at a terminal prompt how to answer a stop; returns the resume value. */

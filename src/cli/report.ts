@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { buildRunReport, renderReportHtml, renderTimelineSvg } from "../report/index.js";
 import type { RunReport } from "../report/model.js";
-import { ThreadNotFoundError, type ThreadGraph } from "../threads.js";
+import { ThreadNotFoundError, type ThreadGraph } from "../agent/threads.js";
 import type { Output } from "./render.js";
 import { UsageError } from "./resume-value.js";
 

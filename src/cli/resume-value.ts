@@ -1,5 +1,5 @@
-import { BUDGET_KEYS, type BudgetKey } from "../graph/context.js";
-import type { ApprovalRequest } from "../graph/decisions.js";
+import { BUDGET_KEYS, type BudgetKey } from "../core/settings.js";
+import type { ApprovalRequest } from "../core/decisions.js";
 
 /** Bad command-line input: exit code 2 with a one-line message. */
 export class UsageError extends Error {}

@@ -1,9 +1,9 @@
 import type { Command as ResumeCommand } from "@langchain/langgraph";
-import type { PlanExecuteAgent } from "../agent.js";
+import type { PlanExecuteAgent } from "../agent/agent.js";
 import { EnvConfigError, hasLiveModel, readEnv } from "../config/env.js";
-import { resolveSettings, type PlanExecuteContext } from "../graph/context.js";
+import { resolveSettings, type PlanExecuteContext } from "../core/settings.js";
 import { buildPlanExecuteGraph } from "../graph/builder.js";
-import type { PlanExecuteStateType } from "../graph/state.js";
+import type { PlanExecuteStateType } from "../core/state.js";
 import type { ModelProvider } from "../models/provider.js";
 import {
   ThreadBusyError,
@@ -11,8 +11,8 @@ import {
   withThreadLease,
   type ThreadLease,
   type ThreadLeases,
-} from "../runs/lease.js";
-import { readThread, ThreadNotFoundError, type ThreadView } from "../threads.js";
+} from "../agent/lease.js";
+import { readThread, ThreadNotFoundError, type ThreadView } from "../agent/threads.js";
 import { ToolRegistry } from "../tools/registry.js";
 import { CheckpointerConfigError, openCheckpointer, type OpenedCheckpointer } from "./checkpointer.js";
 import type { Flags } from "./flags.js";
@@ -157,7 +157,7 @@ export async function agentFor(
 ): Promise<PlanExecuteAgent> {
   const name = scenarioName ?? (state.settings?.demoScenario as string | null | undefined);
   if (name) {
-    const { demoAgent } = await import("../scenarios/cli-agent.js");
+    const { demoAgent } = await import("../demo/cli-agent.js");
     return demoAgent(cli, name, state);
   }
   const env = readEnv();
@@ -167,7 +167,7 @@ export async function agentFor(
     );
   }
   const [{ createPlanExecuteAgent }, { createLiveTools }] = await Promise.all([
-    import("../agent.js"),
+    import("../agent/agent.js"),
     import("../tools/index.js"),
   ]);
   const tools = createLiveTools(env, { outbox: outboxOf(cli) });

@@ -1,10 +1,10 @@
 import type { BaseMessageChunk } from "@langchain/core/messages";
 import type { Command } from "@langchain/langgraph";
-import type { PlanExecuteAgent } from "../agent.js";
-import { resolveSettings, type PlanExecuteContext } from "../graph/context.js";
-import type { ApprovalRequest } from "../graph/decisions.js";
-import { isProgressEvent, type ProgressEvent } from "../graph/events.js";
-import type { PlanExecuteStateType } from "../graph/state.js";
+import type { PlanExecuteAgent } from "../agent/agent.js";
+import { resolveSettings, type PlanExecuteContext } from "../core/settings.js";
+import type { ApprovalRequest } from "../core/decisions.js";
+import { isProgressEvent, type ProgressEvent } from "../core/events.js";
+import type { PlanExecuteStateType } from "../core/state.js";
 import { LiveTable } from "./live-table.js";
 import { ProgressRenderer, type Output } from "./render.js";
 

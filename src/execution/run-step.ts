@@ -1,7 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { isGraphBubbleUp } from "@langchain/langgraph";
-import type { ProgressWriter } from "../graph/events.js";
-import type { AttemptLogEntry, RoleUsage } from "../graph/state.js";
+import type { ProgressWriter } from "../core/events.js";
+import type { AttemptLogEntry, RoleUsage } from "../core/state.js";
 import type { StepIdMap } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
 import { resolveReferences, TemplateError } from "../plan/template.js";

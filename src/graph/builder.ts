@@ -10,14 +10,14 @@ import { createReplannerNode } from "../nodes/replanner.js";
 import { createReviewPlanNode } from "../nodes/review-plan.js";
 import { createStartNode } from "../nodes/start.js";
 import { createSynthesizerNode } from "../nodes/synthesizer.js";
-import { PlanExecuteContextSchema, resolveSettings, runSettings } from "./context.js";
+import { PlanExecuteContextSchema, resolveSettings, runSettings } from "../core/settings.js";
 import { routeAfterEvaluation, routeAfterPlanner, routeAfterReplan, routeAfterReview } from "./routing.js";
 import {
   PlanExecuteInput,
   PlanExecuteState,
   type PlanExecuteStateType,
   type PlanExecuteUpdate,
-} from "./state.js";
+} from "../core/state.js";
 
 type Node = (
   state: PlanExecuteStateType,

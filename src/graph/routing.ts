@@ -1,8 +1,8 @@
 import { END } from "@langchain/langgraph";
-import { exceededBudgets } from "../execution/budget.js";
+import { exceededBudgets } from "../core/budget.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import type { Settings } from "./context.js";
-import { stepRecordOf, type PlanExecuteStateType, type StepStatus } from "./state.js";
+import type { Settings } from "../core/settings.js";
+import { stepRecordOf, type PlanExecuteStateType, type StepStatus } from "../core/state.js";
 import { needsPlanReview } from "../nodes/review-plan.js";
 
 type RoutingState = Pick<

@@ -7,8 +7,8 @@ import {
 } from "@langchain/core/utils/async_caller";
 import { ChatOpenAI } from "@langchain/openai";
 import type { EnvConfig } from "../config/env.js";
-import type { Settings } from "../graph/context.js";
-import type { ModelRole } from "./roles.js";
+import type { Settings } from "../core/settings.js";
+import type { ModelRole } from "../core/roles.js";
 
 /** Chooses the chat model for a role. Nodes ask it; they never construct a model themselves. */
 export type ModelProvider = (role: ModelRole, settings: Settings) => BaseChatModel;

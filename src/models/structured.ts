@@ -2,7 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { z } from "zod";
-import type { RoleUsage } from "../graph/state.js";
+import type { RoleUsage } from "../core/state.js";
 
 /** The model answered, but not in the shape asked for. */
 export class StructuredOutputError extends Error {

@@ -4,14 +4,14 @@ import {
   StepDecisionsSchema,
   type ApprovalRequest,
   type StepDecision,
-} from "../graph/decisions.js";
+} from "../core/decisions.js";
 import {
   stepRecordOf,
   type AuditEntry,
   type PlanExecuteStateType,
   type PlanExecuteUpdate,
   type StepRecord,
-} from "../graph/state.js";
+} from "../core/state.js";
 import { digestOf } from "../plan/digest.js";
 import { idRecord } from "../plan/ids.js";
 import type { NodeDeps } from "./deps.js";

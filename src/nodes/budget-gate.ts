@@ -1,8 +1,8 @@
 import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { runSettings, type BudgetKey, type PlanExecuteContext } from "../graph/context.js";
-import { BudgetDecisionSchema, parseDecision, type ApprovalRequest } from "../graph/decisions.js";
-import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js";
-import { budgetUse, exceededBudgets } from "../execution/budget.js";
+import { runSettings, type BudgetKey, type PlanExecuteContext } from "../core/settings.js";
+import { BudgetDecisionSchema, parseDecision, type ApprovalRequest } from "../core/decisions.js";
+import type { PlanExecuteStateType, PlanExecuteUpdate } from "../core/state.js";
+import { budgetUse, exceededBudgets } from "../core/budget.js";
 import { digestOf } from "../plan/digest.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { PlanExecuteContext } from "../graph/context.js";
+import type { PlanExecuteContext } from "../core/settings.js";
 import type { ModelProvider } from "../models/provider.js";
 import type { ToolRegistry } from "../tools/registry.js";
 

@@ -2,8 +2,8 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { runSettings, type Settings } from "../graph/context.js";
-import { progressWriter } from "../graph/events.js";
+import { runSettings, type Settings } from "../core/settings.js";
+import { progressWriter } from "../core/events.js";
 import type {
   Evaluation,
   PlanExecuteStateType,
@@ -11,8 +11,8 @@ import type {
   RoleUsage,
   StepRecord,
   UsageByRole,
-} from "../graph/state.js";
-import { addUsage, stepRecordOf } from "../graph/state.js";
+} from "../core/state.js";
+import { addUsage, stepRecordOf } from "../core/state.js";
 import { deterministicVerdict } from "../execution/checks.js";
 import { invokeStructured, StructuredOutputError } from "../models/structured.js";
 import { idRecord } from "../plan/ids.js";

@@ -1,19 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { GraphInterrupt, isGraphInterrupt, task, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { runSettings, type Settings } from "../graph/context.js";
-import { progressWriter } from "../graph/events.js";
+import { runSettings, type Settings } from "../core/settings.js";
+import { progressWriter } from "../core/events.js";
 import type {
   Approval,
   AuditEntry,
   PlanExecuteStateType,
   PlanExecuteUpdate,
   StepRecord,
-} from "../graph/state.js";
-import { addUsage, stepRecordOf, type UsageByRole } from "../graph/state.js";
+} from "../core/state.js";
+import { addUsage, stepRecordOf, type UsageByRole } from "../core/state.js";
 import { idRecord, RESERVED_STEP_IDS, stepIdProblem } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
-import { exceededBudgets, stepsExecuted } from "../execution/budget.js";
+import { exceededBudgets, stepsExecuted } from "../core/budget.js";
 import { actionDigest } from "../plan/digest.js";
 import { prepareArgs, runStep, type StepOutcome, type StepRunOptions } from "../execution/run-step.js";
 import { RISK_TIERS, type RiskTier } from "../tools/types.js";

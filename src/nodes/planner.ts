@@ -1,7 +1,7 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { runSettings } from "../graph/context.js";
-import { progressWriter } from "../graph/events.js";
-import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js";
+import { runSettings } from "../core/settings.js";
+import { progressWriter } from "../core/events.js";
+import type { PlanExecuteStateType, PlanExecuteUpdate } from "../core/state.js";
 import type { NodeDeps } from "./deps.js";
 import { pendingRecords, proposePlan } from "./planning.js";
 import { buildPlannerPrompt } from "./prompts.js";

@@ -1,6 +1,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
-import type { RoleUsage, StepRecord } from "../graph/state.js";
+import type { RoleUsage, StepRecord } from "../core/state.js";
 import { idRecord } from "../plan/ids.js";
 import { clipRefusedPlan, limitIssues } from "../plan/limits.js";
 import { decodePlan, WirePlanSchema, type PlanStep } from "../plan/schema.js";

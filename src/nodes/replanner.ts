@@ -1,12 +1,12 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { runSettings } from "../graph/context.js";
-import { progressWriter } from "../graph/events.js";
+import { runSettings } from "../core/settings.js";
+import { progressWriter } from "../core/events.js";
 import {
   stepRecordOf,
   type PlanExecuteStateType,
   type PlanExecuteUpdate,
   type StepRecord,
-} from "../graph/state.js";
+} from "../core/state.js";
 import type { NodeDeps } from "./deps.js";
 import { idRecord } from "../plan/ids.js";
 import { pendingRecords, proposePlan } from "./planning.js";

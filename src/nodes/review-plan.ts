@@ -1,7 +1,7 @@
 import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { runSettings, type Settings } from "../graph/context.js";
-import { PlanDecisionSchema, parseDecision, type ApprovalRequest } from "../graph/decisions.js";
-import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js";
+import { runSettings, type Settings } from "../core/settings.js";
+import { PlanDecisionSchema, parseDecision, type ApprovalRequest } from "../core/decisions.js";
+import type { PlanExecuteStateType, PlanExecuteUpdate } from "../core/state.js";
 import { limitIssues } from "../plan/limits.js";
 import { decodePlan, WirePlanSchema, type PlanStep } from "../plan/schema.js";
 import { validatePlan } from "../plan/validate.js";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Overwrite, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { startSettings } from "../graph/context.js";
-import type { PlanExecuteStateType, PlanExecuteUpdate } from "../graph/state.js";
+import { startSettings } from "../core/settings.js";
+import type { PlanExecuteStateType, PlanExecuteUpdate } from "../core/state.js";
 import type { NodeDeps } from "./deps.js";
 
 /**

@@ -1,8 +1,8 @@
 import type { AIMessageChunk } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { runSettings } from "../graph/context.js";
-import { progressWriter } from "../graph/events.js";
-import { stepRecordOf, type PlanExecuteStateType, type PlanExecuteUpdate } from "../graph/state.js";
+import { runSettings } from "../core/settings.js";
+import { progressWriter } from "../core/events.js";
+import { stepRecordOf, type PlanExecuteStateType, type PlanExecuteUpdate } from "../core/state.js";
 import { usageOf } from "../models/structured.js";
 import type { NodeDeps } from "./deps.js";
 import { buildSynthesizerPrompt, outputText } from "./prompts.js";

@@ -1,7 +1,7 @@
-import type { ApprovalRequest } from "../graph/decisions.js";
-import type { PlanExecuteStateType, RoleUsage, StepRecord } from "../graph/state.js";
-import { estimateCost, type Price } from "../execution/budget.js";
-import { MODEL_ROLES } from "../models/roles.js";
+import type { ApprovalRequest } from "../core/decisions.js";
+import type { PlanExecuteStateType, RoleUsage, StepRecord } from "../core/state.js";
+import { estimateCost, type Price } from "../core/budget.js";
+import { MODEL_ROLES } from "../core/roles.js";
 import type { PlanStep } from "../plan/schema.js";
 import {
   readThread,
@@ -9,7 +9,7 @@ import {
   type HistoryEntry,
   type ThreadGraph,
   type ThreadView,
-} from "../threads.js";
+} from "../agent/threads.js";
 import {
   OUTPUT_PREVIEW_CHARS,
   type ReportAttempt,

@@ -1,7 +1,7 @@
-import type { BudgetKey } from "../graph/context.js";
-import type { AuditEntry, Evaluation, StepStatus } from "../graph/state.js";
-import type { ModelRole } from "../models/roles.js";
-import type { ThreadStatus } from "../threads.js";
+import type { BudgetKey } from "../core/settings.js";
+import type { AuditEntry, Evaluation, StepStatus } from "../core/state.js";
+import type { ModelRole } from "../core/roles.js";
+import type { ThreadStatus } from "../agent/threads.js";
 
 /**
  * A run report: plain data (JSON-serialisable) built from a thread's checkpointed state and

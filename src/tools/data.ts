@@ -1,8 +1,5 @@
-import { copyFile, mkdir } from "node:fs/promises";
-import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse";
 import { mean, quantile, sampleStandardDeviation } from "simple-statistics";
 import { z } from "zod";
@@ -543,16 +540,4 @@ export function createDataTools(options: DataToolOptions = {}) {
   };
 
   return [loadCsv, describeData, findAnomaliesTool, groupBy] as const;
-}
-
-/** The bundled sample: 192 monthly sales rows (region, product, month, units, revenue) with 3 planted anomalies. */
-export const SAMPLE_SALES_CSV = fileURLToPath(new URL("./sample-sales.csv", import.meta.url));
-
-/** Copies the sample sales CSV into `workspace` (created if missing) as `name`; returns the workspace-relative path. */
-export async function copySampleSalesCsv(workspace: string, name = "sales.csv"): Promise<string> {
-  const ws = new Workspace(workspace);
-  const target = await ws.resolve(name);
-  await mkdir(path.dirname(target.real), { recursive: true });
-  await copyFile(SAMPLE_SALES_CSV, target.real);
-  return target.rel;
 }

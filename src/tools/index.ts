@@ -1,12 +1,11 @@
 import type { EnvConfig } from "../config/env.js";
 import { calculatorTool, createCalculatorTool, type CalculatorOptions } from "./calculator.js";
-import { copySampleSalesCsv, createDataTools, type DataToolOptions } from "./data.js";
+import { createDataTools, type DataToolOptions } from "./data.js";
 import { createFileTools, DEFAULT_WORKSPACE, type FileToolOptions } from "./files.js";
 import { createSendEmailTool } from "./email.js";
 import { createHttpGetTool, type HttpGetOptions } from "./http.js";
 import { fromLangChainTool } from "./langchain.js";
 import { llmTool } from "./llm.js";
-import { loadMcpTools, McpConfigError, type LoadedMcpTools } from "./mcp.js";
 import { ToolRegistry } from "./registry.js";
 import { createSearchTool, searchTool } from "./search.js";
 import { summarizeTool } from "./summarize.js";
@@ -15,7 +14,6 @@ import { createWebSearchTool } from "./web-search.js";
 
 export {
   calculatorTool,
-  copySampleSalesCsv,
   createCalculatorTool,
   createDataTools,
   createFileTools,
@@ -25,13 +23,11 @@ export {
   DEFAULT_WORKSPACE,
   fromLangChainTool,
   llmTool,
-  loadMcpTools,
-  McpConfigError,
   searchTool,
   summarizeTool,
   ToolRegistry,
 };
-export type { CalculatorOptions, LoadedMcpTools, PlanTool, RiskTier };
+export type { CalculatorOptions, PlanTool, RiskTier };
 
 export interface ToolSuiteOptions {
   /** The folder the file and data tools are confined to. Default `.plan-execute/workspace`. */

@@ -3,8 +3,9 @@ import type { z } from "zod";
 import type { PlanStep } from "../plan/schema.js";
 
 /** How much harm a tool can do. A tool with no declared tier is treated as HIGH. */
-export type RiskTier = "LOW" | "MEDIUM" | "HIGH";
-export const RISK_TIERS: readonly RiskTier[] = ["LOW", "MEDIUM", "HIGH"];
+import type { RiskTier } from "../core/risk.js";
+
+export { RISK_TIERS, type RiskTier } from "../core/risk.js";
 
 /** What a tool sees of the run while it executes one step. */
 export interface ToolContext {

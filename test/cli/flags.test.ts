@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SCENARIO_NAMES, USAGE } from "../../src/cli/flags.js";
 import { parseSettingFlags } from "../../src/cli/settings-flags.js";
-import { SCENARIOS } from "../../src/scenarios/index.js";
+import { SCENARIOS } from "../../src/demo/index.js";
 
 describe("CLI flags", () => {
   it("names every bundled scenario in --help without importing them", () => {

@@ -6,8 +6,8 @@ import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildPlanExecuteGraph } from "../../src/graph/builder.js";
 import { fixedModelProvider } from "../../src/models/provider.js";
-import { scriptedRoles } from "../../src/models/scripted.js";
-import { readThread, type ThreadView } from "../../src/threads.js";
+import { scriptedRoles } from "../../src/testing/scripted.js";
+import { readThread, type ThreadView } from "../../src/agent/threads.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 
 /**

@@ -8,9 +8,9 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { openCheckpointer } from "../../src/cli/checkpointer.js";
 import { buildPlanExecuteGraph } from "../../src/graph/builder.js";
-import type { PlanExecuteStateType } from "../../src/graph/state.js";
+import type { PlanExecuteStateType } from "../../src/core/state.js";
 import { fixedModelProvider } from "../../src/models/provider.js";
-import { scriptedRoles } from "../../src/models/scripted.js";
+import { scriptedRoles } from "../../src/testing/scripted.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 
 /**

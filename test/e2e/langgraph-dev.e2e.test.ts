@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FakeOpenAI } from "../../src/fake-openai/index.js";
-import type { ApprovalRequest } from "../../src/graph/decisions.js";
-import type { PlanExecuteStateType } from "../../src/graph/state.js";
-import { localModelName, serveScenario } from "../../src/scenarios/local-server.js";
-import { lastHumanText, planReply, resultOf, type Scenario } from "../../src/scenarios/types.js";
+import type { FakeOpenAI } from "../../src/testing/fake-openai/index.js";
+import type { ApprovalRequest } from "../../src/core/decisions.js";
+import type { PlanExecuteStateType } from "../../src/core/state.js";
+import { localModelName, serveScenario } from "../../src/demo/local-server.js";
+import { lastHumanText, planReply, resultOf, type Scenario } from "../../src/demo/types.js";
 
 /**
  * `langgraph dev` from devDependencies serving langgraph.json's graph, driven through the SDK

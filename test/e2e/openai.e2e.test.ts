@@ -1,6 +1,6 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { afterEach, describe, expect, it } from "vitest";
-import { createPlanExecuteAgent } from "../../src/agent.js";
+import { createPlanExecuteAgent } from "../../src/agent/agent.js";
 import {
   messageText,
   startFakeOpenAI,
@@ -10,13 +10,13 @@ import {
   type FakeOpenAI,
   type FakeReply,
   type RecordedRequest,
-} from "../../src/fake-openai/index.js";
-import { resolveSettings, type PlanExecuteContext } from "../../src/graph/context.js";
-import { isProgressEvent, type ProgressEvent } from "../../src/graph/events.js";
-import type { PlanExecuteStateType } from "../../src/graph/state.js";
+} from "../../src/testing/fake-openai/index.js";
+import { resolveSettings, type PlanExecuteContext } from "../../src/core/settings.js";
+import { isProgressEvent, type ProgressEvent } from "../../src/core/events.js";
+import type { PlanExecuteStateType } from "../../src/core/state.js";
 import { openAIModelProvider, type OpenAIProviderOptions } from "../../src/models/provider.js";
-import { resultOf } from "../../src/scenarios/types.js";
-import { withSimulatedLatency } from "../../src/scenarios/latency.js";
+import { resultOf } from "../../src/demo/types.js";
+import { withSimulatedLatency } from "../../src/demo/latency.js";
 import { calculatorTool, llmTool, searchTool, ToolRegistry } from "../../src/tools/index.js";
 import type { PlanTool } from "../../src/tools/types.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { StepRecordSchema } from "../../src/graph/state.js";
+import { StepRecordSchema } from "../../src/core/state.js";
 import { TransientToolError } from "../../src/tools/types.js";
 import { plan, run, scriptedAgent } from "../helpers/agent.js";
 import { fakeTool, sleep } from "../helpers/tools.js";

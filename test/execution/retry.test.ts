@@ -1,6 +1,6 @@
 import { ChatOpenAI } from "@langchain/openai";
 import { describe, expect, it } from "vitest";
-import { startFakeOpenAI, type FakeReply } from "../../src/fake-openai/index.js";
+import { startFakeOpenAI, type FakeReply } from "../../src/testing/fake-openai/index.js";
 import { isTransient, StepTimeoutError } from "../../src/execution/retry.js";
 import { ToolInputError, TransientToolError } from "../../src/tools/types.js";
 

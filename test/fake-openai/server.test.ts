@@ -8,11 +8,11 @@ import {
   structuredName,
   type FakeOpenAI,
   type FakeOpenAIOptions,
-} from "../../src/fake-openai/index.js";
+} from "../../src/testing/fake-openai/index.js";
 import { readEnv } from "../../src/config/env.js";
 import { openAIModelProvider } from "../../src/models/provider.js";
 import { invokeStructured, StructuredOutputError } from "../../src/models/structured.js";
-import { resolveSettings } from "../../src/graph/context.js";
+import { resolveSettings } from "../../src/core/settings.js";
 import { CriticVerdictSchema } from "../../src/nodes/evaluator.js";
 import { WirePlanSchema } from "../../src/plan/schema.js";
 

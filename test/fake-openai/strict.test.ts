@@ -4,7 +4,7 @@ import {
   formatContext,
   STRICT_UNSUPPORTED_KEYWORDS,
   strictSchemaProblems,
-} from "../../src/fake-openai/strict.js";
+} from "../../src/testing/fake-openai/strict.js";
 import { CriticVerdictSchema } from "../../src/nodes/evaluator.js";
 import { WirePlanSchema } from "../../src/plan/schema.js";
 

@@ -1,7 +1,7 @@
 import { Command } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { ApprovalRequest } from "../../src/graph/decisions.js";
+import type { ApprovalRequest } from "../../src/core/decisions.js";
 import { plan, run, scriptedAgent } from "../helpers/agent.js";
 import { fakeTool } from "../helpers/tools.js";
 

@@ -6,12 +6,12 @@ import {
   PlanExecuteOptionsError,
   type PlanExecuteAgent,
   type PlanExecuteAgentOptions,
-} from "../../src/agent.js";
-import { createPlanExecuteTool } from "../../src/agent-tool.js";
-import type { PlanExecuteContext } from "../../src/graph/context.js";
-import type { ApprovalRequest } from "../../src/graph/decisions.js";
-import type { PlanExecuteStateType } from "../../src/graph/state.js";
-import { scriptedRoles } from "../../src/models/scripted.js";
+} from "../../src/agent/agent.js";
+import { createPlanExecuteTool } from "../../src/agent/agent-tool.js";
+import type { PlanExecuteContext } from "../../src/core/settings.js";
+import type { ApprovalRequest } from "../../src/core/decisions.js";
+import type { PlanExecuteStateType } from "../../src/core/state.js";
+import { scriptedRoles } from "../../src/testing/scripted.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 import { plan, type Script } from "../helpers/agent.js";
 import { fakeTool } from "../helpers/tools.js";

@@ -1,7 +1,7 @@
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { mergeStepRecords, type StepRecord } from "../../src/graph/state.js";
+import { mergeStepRecords, type StepRecord } from "../../src/core/state.js";
 import { ToolInputError } from "../../src/tools/types.js";
 import { eventsOf, plan, run, scriptedAgent } from "../helpers/agent.js";
 import { fakeTool } from "../helpers/tools.js";

@@ -1,9 +1,9 @@
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { ApprovalRequest } from "../../src/graph/decisions.js";
-import type { ScriptedReply } from "../../src/models/scripted.js";
-import { forkThread, readThread, threadHistory } from "../../src/threads.js";
+import type { ApprovalRequest } from "../../src/core/decisions.js";
+import type { ScriptedReply } from "../../src/testing/scripted.js";
+import { forkThread, readThread, threadHistory } from "../../src/agent/threads.js";
 import { plan, run, scriptedAgent } from "../helpers/agent.js";
 import { fakeTool, sleep } from "../helpers/tools.js";
 

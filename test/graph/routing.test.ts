@@ -1,8 +1,8 @@
 import { END } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
-import { resolveSettings } from "../../src/graph/context.js";
+import { resolveSettings } from "../../src/core/settings.js";
 import { routeAfterEvaluation, routeAfterPlanner, routeAfterReplan } from "../../src/graph/routing.js";
-import type { StepRecord, StepStatus } from "../../src/graph/state.js";
+import type { StepRecord, StepStatus } from "../../src/core/state.js";
 
 const step = (id: string) => ({
   id,

@@ -1,10 +1,10 @@
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
-import { createPlanExecuteAgent, type PlanExecuteAgent } from "../../src/agent.js";
-import { resolveSettings, type PlanExecuteContext } from "../../src/graph/context.js";
-import { isProgressEvent, type ProgressEvent } from "../../src/graph/events.js";
-import type { PlanExecuteStateType } from "../../src/graph/state.js";
-import { MODEL_ROLES, type ModelRole } from "../../src/models/roles.js";
-import { ScriptedChatModel, type ScriptedReply } from "../../src/models/scripted.js";
+import { createPlanExecuteAgent, type PlanExecuteAgent } from "../../src/agent/agent.js";
+import { resolveSettings, type PlanExecuteContext } from "../../src/core/settings.js";
+import { isProgressEvent, type ProgressEvent } from "../../src/core/events.js";
+import type { PlanExecuteStateType } from "../../src/core/state.js";
+import { MODEL_ROLES, type ModelRole } from "../../src/core/roles.js";
+import { ScriptedChatModel, type ScriptedReply } from "../../src/testing/scripted.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 import type { PlanTool } from "../../src/tools/types.js";
 

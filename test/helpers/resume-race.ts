@@ -1,8 +1,8 @@
 import { appendFileSync } from "node:fs";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { z } from "zod";
-import { createPlanExecuteAgent, type PlanExecuteAgent } from "../../src/agent.js";
-import { ScriptedChatModel, scriptedRoles, type ScriptedReply } from "../../src/models/scripted.js";
+import { createPlanExecuteAgent, type PlanExecuteAgent } from "../../src/agent/agent.js";
+import { ScriptedChatModel, scriptedRoles, type ScriptedReply } from "../../src/testing/scripted.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 import type { PlanTool } from "../../src/tools/types.js";
 import { plan } from "./agent.js";

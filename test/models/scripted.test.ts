@@ -3,7 +3,7 @@ import { Annotation, START, StateGraph } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { invokeStructured, StructuredOutputError } from "../../src/models/structured.js";
-import { ScriptedChatModel, scriptedRoles } from "../../src/models/scripted.js";
+import { ScriptedChatModel, scriptedRoles } from "../../src/testing/scripted.js";
 
 const Schema = z.object({ a: z.number() }).strict();
 

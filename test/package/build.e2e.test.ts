@@ -25,17 +25,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemorySaver } from "@langchain/langgraph";
-import {
-  copySampleSalesCsv,
-  createPlanExecuteAgent,
-  createPlanExecuteTool,
-  encodePlan,
-  scriptedRoles,
-} from "${NAME}";
-import { startFakeOpenAI } from "${NAME}/fake-openai";
+import { createPlanExecuteAgent, createPlanExecuteTool, encodePlan } from "${NAME}";
+import { writeFileSync } from "node:fs";
+import { scriptedRoles, startFakeOpenAI } from "${NAME}/testing";
 
 const workspace = mkdtempSync(join(tmpdir(), "pe-consumer-ws-"));
-await copySampleSalesCsv(workspace);
+const rows = Array.from({ length: 192 }, (_, i) => "r" + (i % 4) + "," + i + "," + i * 10);
+writeFileSync(join(workspace, "sales.csv"), ["region,units,revenue", ...rows].join("\\n") + "\\n");
 const step = (id, tool, args) => ({ id, description: id, tool, args, depends_on: [], expected_output: "output" });
 const plan = encodePlan([
   step("hits", "search", { query: "AMD revenue 2024" }),
@@ -58,7 +54,7 @@ try {
 }
 let deepImport = null;
 try {
-  await import("${NAME}/dist/agent.js");
+  await import("${NAME}/dist/agent/agent.js");
 } catch (err) {
   deepImport = err.code;
 }
@@ -87,7 +83,7 @@ import {
   type PlanExecuteStateType,
   type ProgressEvent,
 } from "${NAME}";
-import type { FakeOpenAI } from "${NAME}/fake-openai";
+import type { FakeOpenAI } from "${NAME}/testing";
 
 const agent: PlanExecuteAgent = createPlanExecuteAgent({
   checkpointer: new MemorySaver(),
@@ -146,10 +142,11 @@ describe("the built package", () => {
     for (const file of [
       "dist/index.js",
       "dist/index.d.ts",
-      "dist/agent.d.ts",
-      "dist/fake-openai/index.js",
+      "dist/agent/agent.d.ts",
+      "dist/testing/fake-openai/index.js",
+      "dist/tools/index.js",
       "dist/tools/corpus.json",
-      "dist/tools/sample-sales.csv",
+      "dist/demo/sample-sales.csv",
       "bin/plan-execute.js",
       "package.json",
     ]) {

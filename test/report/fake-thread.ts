@@ -1,7 +1,7 @@
 import type { StateSnapshot } from "@langchain/langgraph";
-import type { PlanExecuteStateType, StepRecord } from "../../src/graph/state.js";
+import type { PlanExecuteStateType, StepRecord } from "../../src/core/state.js";
 import type { PlanStep } from "../../src/plan/schema.js";
-import type { ThreadGraph } from "../../src/threads.js";
+import type { ThreadGraph } from "../../src/agent/threads.js";
 
 export interface FakeCheckpoint {
   at: number;

@@ -12,7 +12,7 @@ import {
   threadLeasesFor,
   threadLockKey,
   type ThreadLeases,
-} from "../../src/runs/lease.js";
+} from "../../src/agent/lease.js";
 import { doubleEffects, killLeaseChildren, startLeaseChild } from "../helpers/lease-child.js";
 
 /**

@@ -13,7 +13,7 @@ import {
   withThreadLease,
   type SqliteDatabase,
   type ThreadLeases,
-} from "../../src/runs/lease.js";
+} from "../../src/agent/lease.js";
 import { doubleEffects, killLeaseChildren, startLeaseChild } from "../helpers/lease-child.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pe-lease-"));

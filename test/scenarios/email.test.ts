@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, MemorySaver } from "@langchain/langgraph";
 import { afterAll, describe, expect, it } from "vitest";
-import type { PlanExecuteStateType } from "../../src/graph/state.js";
-import { createScenarioAgent } from "../../src/scenarios/agent.js";
-import { EMAIL_DRAFT_PATH, emailScenario } from "../../src/scenarios/email.js";
+import type { PlanExecuteStateType } from "../../src/core/state.js";
+import { createScenarioAgent } from "../../src/demo/agent.js";
+import { EMAIL_DRAFT_PATH, emailScenario } from "../../src/demo/email.js";
 import { eventsOf, run } from "../helpers/agent.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pe-email-scenario-"));

@@ -1,12 +1,11 @@
+import { copySampleSalesCsv, SAMPLE_SALES_CSV } from "../../src/demo/sample-data.js";
 import { mkdtemp, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  copySampleSalesCsv,
   createDataTools,
   parseCsv,
-  SAMPLE_SALES_CSV,
   type AnomaliesOutput,
   type DescribeOutput,
   type GroupByOutput,

@@ -3,7 +3,7 @@
  * load_csv's and http_get's caps are tested with those tools.)
  */
 import { describe, expect, it } from "vitest";
-import { ScriptedChatModel } from "../../src/models/scripted.js";
+import { ScriptedChatModel } from "../../src/testing/scripted.js";
 import { createDataTools, findAnomalies, groupRows, type Row } from "../../src/tools/data.js";
 import { llmTool } from "../../src/tools/llm.js";
 import { createSearchTool, type SearchOutput } from "../../src/tools/search.js";

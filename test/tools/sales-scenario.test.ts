@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { prepareSalesWorkspace, salesScenario, salesScenarioTools } from "../../src/scenarios/sales.js";
+import { prepareSalesWorkspace, salesScenario, salesScenarioTools } from "../../src/demo/sales.js";
 import { run, scriptedAgent } from "../helpers/agent.js";
 
 let ws: string;

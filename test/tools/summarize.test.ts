@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ScriptedChatModel } from "../../src/models/scripted.js";
+import { ScriptedChatModel } from "../../src/testing/scripted.js";
 import { summarizeTool } from "../../src/tools/summarize.js";
 import { ToolInputError } from "../../src/tools/types.js";
 import { runTool, toolContext } from "../fixtures/tool-context.js";

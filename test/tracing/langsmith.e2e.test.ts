@@ -5,7 +5,7 @@ import { Command } from "@langchain/langgraph";
 import { Client } from "langsmith";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { resolveSettings } from "../../src/graph/context.js";
+import { resolveSettings } from "../../src/core/settings.js";
 import { calculatorTool } from "../../src/tools/calculator.js";
 import { TransientToolError } from "../../src/tools/types.js";
 import { plan, scriptedAgent } from "../helpers/agent.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { findScenario, SCENARIOS } from "../../scenarios/index.js";
-import { localModelSettings } from "../../scenarios/local-server.js";
+import { findScenario, SCENARIOS } from "../../demo/index.js";
+import { localModelSettings } from "../../demo/local-server.js";
 import { UsageError } from "../resume-value.js";
 import {
   agentFor,

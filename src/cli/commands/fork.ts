@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { forkThread } from "../../threads.js";
+import { forkThread } from "../../agent/threads.js";
 import { describeWaiting, UsageError } from "../resume-value.js";
 import { exclusive, loadThread, out, reader, type Cli } from "../session.js";
 

@@ -1,4 +1,4 @@
-import { threadHistory } from "../../threads.js";
+import { threadHistory } from "../../agent/threads.js";
 import { loadThread, out, reader, type Cli } from "../session.js";
 
 /** `history <thread>`: its checkpoints, newest first, and where a fork came from. */

@@ -1,5 +1,5 @@
 import { Command } from "@langchain/langgraph";
-import type { ThreadLease } from "../../runs/lease.js";
+import type { ThreadLease } from "../../agent/lease.js";
 import { describeWaiting, resumeValue, StaleDecisionError, UsageError } from "../resume-value.js";
 import { agentFor, drive, exclusive, finish, loadThread, type Cli } from "../session.js";
 

@@ -1,4 +1,4 @@
-import { stepRecordOf } from "../../graph/state.js";
+import { stepRecordOf } from "../../core/state.js";
 import { describeWaiting } from "../resume-value.js";
 import { loadThread, out, type Cli } from "../session.js";
 

@@ -1,4 +1,4 @@
-import { listThreads } from "../../threads.js";
+import { listThreads } from "../../agent/threads.js";
 import { out, reader, type Cli } from "../session.js";
 
 /** `threads`: every thread in the checkpointer, newest first, with its status. */

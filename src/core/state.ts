@@ -1,9 +1,9 @@
 import { withLangGraph, type ReducedZodChannel, type UpdateType } from "@langchain/langgraph/zod";
 import type { InteropZodType } from "@langchain/core/utils/types";
 import { z } from "zod";
-import { MODEL_ROLES, type ModelRole } from "../models/roles.js";
+import { MODEL_ROLES, type ModelRole } from "./roles.js";
 import { getById, idRecord } from "../plan/ids.js";
-import { BUDGET_KEYS } from "./context.js";
+import { BUDGET_KEYS } from "./settings.js";
 
 export const STEP_STATUSES = ["pending", "running", "succeeded", "failed", "skipped", "rejected"] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];

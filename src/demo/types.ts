@@ -1,6 +1,6 @@
-import type { PlanExecuteContext } from "../graph/context.js";
-import type { ModelRole } from "../models/roles.js";
-import type { ScriptedReply } from "../models/scripted.js";
+import type { PlanExecuteContext } from "../core/settings.js";
+import type { ModelRole } from "../core/roles.js";
+import type { ScriptedReply } from "../testing/scripted.js";
 
 /**
  * A bundled offline scenario: a goal and what each model role "says". The tools are real —

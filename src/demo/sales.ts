@@ -1,6 +1,7 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import type { AnomaliesOutput, DescribeOutput, GroupByOutput } from "../tools/data.js";
-import { copySampleSalesCsv, createDataTools } from "../tools/data.js";
+import { createDataTools } from "../tools/data.js";
+import { copySampleSalesCsv } from "./sample-data.js";
 import { DEFAULT_WORKSPACE } from "../tools/files.js";
 import { summarizeTool } from "../tools/summarize.js";
 import type { PlanTool } from "../tools/types.js";

@@ -1,9 +1,9 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { z } from "zod";
-import { readEnv } from "./config/env.js";
-import { buildPlanExecuteGraph } from "./graph/builder.js";
-import type { PlanExecuteInput } from "./graph/state.js";
+import { readEnv } from "../config/env.js";
+import { buildPlanExecuteGraph } from "../graph/builder.js";
+import type { PlanExecuteInput } from "../core/state.js";
 import {
   LIMIT_KEYS,
   layerSettings,
@@ -12,16 +12,16 @@ import {
   type LimitKey,
   type PlanExecuteContext,
   type PolicyKey,
-} from "./graph/context.js";
-import { fixedModelProvider, openAIModelProvider, type ModelProvider } from "./models/provider.js";
-import type { ModelRole } from "./models/roles.js";
+} from "../core/settings.js";
+import { fixedModelProvider, openAIModelProvider, type ModelProvider } from "../models/provider.js";
+import type { ModelRole } from "../core/roles.js";
 import {
   createDefaultTools,
   toolSuiteOptionsFromEnv,
   ToolRegistry,
   type ToolSuiteOptions,
-} from "./tools/index.js";
-import { RISK_TIERS, type PlanTool, type RiskTier } from "./tools/types.js";
+} from "../tools/index.js";
+import { RISK_TIERS, type PlanTool, type RiskTier } from "../tools/types.js";
 
 /** When a person is asked, and which steps the critic checks. Defaults of every run of the agent. */
 export type PlanExecutePolicies = Partial<Pick<PlanExecuteContext, PolicyKey>> & {

@@ -1,9 +1,9 @@
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
-import { createPlanExecuteAgent } from "../agent.js";
-import type { UsageByRole } from "../graph/state.js";
+import { createPlanExecuteAgent } from "../agent/agent.js";
+import type { UsageByRole } from "../core/state.js";
 import type { ModelProvider } from "../models/provider.js";
-import { MODEL_ROLES, type ModelRole } from "../models/roles.js";
-import { ScriptedChatModel } from "../models/scripted.js";
+import { MODEL_ROLES, type ModelRole } from "../core/roles.js";
+import { ScriptedChatModel } from "../testing/scripted.js";
 import { createSendEmailTool } from "../tools/email.js";
 import {
   calculatorTool,

@@ -1,5 +1,5 @@
-import type { PlanExecuteAgent } from "../agent.js";
-import type { UsageByRole } from "../graph/state.js";
+import type { PlanExecuteAgent } from "../agent/agent.js";
+import type { UsageByRole } from "../core/state.js";
 import { openAIModelProvider } from "../models/provider.js";
 import type { Cli } from "../cli/session.js";
 import { out, outboxOf, workspaceOf } from "../cli/session.js";

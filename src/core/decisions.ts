@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { PlanStep } from "../plan/schema.js";
-import type { RiskTier } from "../tools/types.js";
-import { BUDGET_KEYS, type BudgetKey } from "./context.js";
+import type { RiskTier } from "./risk.js";
+import { BUDGET_KEYS, type BudgetKey } from "./settings.js";
 
 /**
  * What a run shows a person when it stops (the `interrupt()` payloads), and what it accepts

@@ -1,5 +1,5 @@
-import type { BudgetKey, Settings } from "../graph/context.js";
-import type { StepRecord, UsageByRole } from "../graph/state.js";
+import type { BudgetKey, Settings } from "./settings.js";
+import type { StepRecord, UsageByRole } from "./state.js";
 
 export interface Price {
   inputPerMTok: number;

@@ -1,7 +1,7 @@
-import { buildPlanExecuteGraph } from "./graph/builder.js";
-import { fixedModelProvider } from "./models/provider.js";
-import { scriptedRoles } from "./models/scripted.js";
-import { ToolRegistry } from "./tools/registry.js";
+import { buildPlanExecuteGraph } from "../src/graph/builder.js";
+import { fixedModelProvider } from "../src/models/provider.js";
+import { scriptedRoles } from "../src/testing/scripted.js";
+import { ToolRegistry } from "../src/tools/registry.js";
 
 /** The graph's mermaid diagram as LangGraph draws it (no model or tool is called). */
 export async function mermaidDiagram(): Promise<string> {

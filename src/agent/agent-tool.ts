@@ -3,8 +3,8 @@ import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import type { PlanExecuteAgent } from "./agent.js";
-import type { PlanExecuteContext } from "./graph/context.js";
-import type { ApprovalRequest } from "./graph/decisions.js";
+import type { PlanExecuteContext } from "../core/settings.js";
+import type { ApprovalRequest } from "../core/decisions.js";
 
 export interface PlanExecuteToolOptions {
   /** Default "plan_and_execute". */

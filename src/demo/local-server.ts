@@ -6,11 +6,16 @@ import {
   type BaseMessage,
 } from "@langchain/core/messages";
 import type { EnvConfig } from "../config/env.js";
-import type { PlanExecuteContext } from "../graph/context.js";
-import type { UsageByRole } from "../graph/state.js";
-import { startFakeOpenAI, type ChatMessage, type FakeOpenAI, type FakeReply } from "../fake-openai/index.js";
-import { MODEL_ROLES, type ModelRole } from "../models/roles.js";
-import type { ScriptedReply } from "../models/scripted.js";
+import type { PlanExecuteContext } from "../core/settings.js";
+import type { UsageByRole } from "../core/state.js";
+import {
+  startFakeOpenAI,
+  type ChatMessage,
+  type FakeOpenAI,
+  type FakeReply,
+} from "../testing/fake-openai/index.js";
+import { MODEL_ROLES, type ModelRole } from "../core/roles.js";
+import type { ScriptedReply } from "../testing/scripted.js";
 import type { Scenario } from "./types.js";
 
 /**

@@ -8,7 +8,7 @@ import {
 import { AIMessageChunk, type BaseMessage, type UsageMetadata } from "@langchain/core/messages";
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import type { Runnable } from "@langchain/core/runnables";
-import { MODEL_ROLES, type ModelRole } from "./roles.js";
+import { MODEL_ROLES, type ModelRole } from "../core/roles.js";
 
 /** What a scripted model "says" on one call. */
 export type ScriptedReply =

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { BaseCheckpointSaver, StateSnapshot } from "@langchain/langgraph";
-import type { ApprovalRequest } from "./graph/decisions.js";
-import type { PlanExecuteStateType, StepRecord } from "./graph/state.js";
+import type { ApprovalRequest } from "../core/decisions.js";
+import type { PlanExecuteStateType, StepRecord } from "../core/state.js";
 
 /**
  * Thread operations shared by the CLI, Studio helpers and embedding apps: read a thread, tell its
