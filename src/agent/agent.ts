@@ -3,6 +3,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { z } from "zod";
 import { readEnv } from "../config/env.js";
 import { buildPlanExecuteGraph } from "../graph/builder.js";
+import { watchSaver } from "../execution/durable-writes.js";
 import type { PlanExecuteInput } from "../core/state.js";
 import {
   LIMIT_KEYS,
@@ -162,8 +163,12 @@ export function createPlanExecuteAgent(options: PlanExecuteAgentOptions = {}) {
       : options.models
         ? fixedModelProvider(options.models)
         : openAIModelProvider(readEnv());
+  // Watched from the first checkpoint on, so the executor can wait for a step's start marker to be
+  // saved before the tool runs, on savers that write asynchronously too (see durable-writes.ts).
+  const checkpointer =
+    typeof options.checkpointer === "object" ? watchSaver(options.checkpointer) : options.checkpointer;
   return buildPlanExecuteGraph({ models, tools, defaults }).compile({
-    checkpointer: options.checkpointer,
+    checkpointer,
     interruptBefore: options.interruptBefore,
     ...(options.name !== undefined ? { name: options.name } : {}),
   });

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import { GraphInterrupt, isGraphInterrupt, task, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import {
+  GraphInterrupt,
+  isGraphInterrupt,
+  task,
+  type BaseCheckpointSaver,
+  type LangGraphRunnableConfig,
+} from "@langchain/langgraph";
 import { runSettings, type Settings } from "../core/settings.js";
 import { progressWriter } from "../core/events.js";
 import type {
@@ -18,6 +24,7 @@ import { actionDigest } from "../plan/digest.js";
 import { prepareArgs, runStep, type StepOutcome, type StepRunOptions } from "../execution/run-step.js";
 import { RISK_TIERS, type RiskTier } from "../tools/types.js";
 import { Semaphore } from "../execution/semaphore.js";
+import { watchWrites, writesSaved } from "../execution/durable-writes.js";
 import { annotateCurrentRun, stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
 import { needsCritic } from "./evaluator.js";
@@ -50,6 +57,7 @@ export function createExecutorNode(deps: NodeDeps) {
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
     const passStarted = Date.now();
+    const saver = watchWrites(config);
     const settings = runSettings(state, config.context, deps.defaults);
     const emit = progressWriter(config.writer);
     const outputs = succeededOutputs(state, deps, settings);
@@ -138,7 +146,7 @@ export function createExecutorNode(deps: NodeDeps) {
         if (reached.length > 0)
           return blocked(step, `budget reached: ${reached.map((b) => b.key).join(", ")}`);
         stepsLeft -= 1;
-        const crashes = await priorUnfinishedStarts(step);
+        const crashes = await priorUnfinishedStarts(step, saver);
         if (crashes >= settings.maxStepCrashes) return crashLooped(step, crashes, emit);
         return runStep(step, dependencies, outputs, runOptions, approval?.args);
       });
@@ -209,17 +217,18 @@ const startMarker = task<
  * OOM kill, a SIGKILL). Markers are called in order until one runs here; the ones before it are
  * the earlier starts.
  */
-async function priorUnfinishedStarts(step: PlanStep): Promise<number> {
+async function priorUnfinishedStarts(
+  step: PlanStep,
+  saver: BaseCheckpointSaver | undefined,
+): Promise<number> {
   for (let k = 0; ; k++) {
     const before = startSeq;
     const mark = await startMarker(step.id, k);
     if (mark.process === PROCESS && mark.seq > before) {
-      // The marker's result reaches us before LangGraph commits it (the runner saves a task's
-      // writes after its promise settles): let that commit run before the tool does, or a tool
-      // that ends the process at once leaves no marker behind and loops forever. A saver that
-      // writes synchronously (SqliteSaver, MemorySaver) has then saved it; one that writes over
-      // the network (PostgresSaver) may still be writing it.
-      await new Promise((resolve) => setImmediate(resolve));
+      // The marker's result reaches us before LangGraph has saved it (the runner saves a task's
+      // writes after its promise settles, without waiting): wait until the saver has written it,
+      // or a tool that ends the process at once leaves no marker behind and loops forever.
+      await writesSaved(saver);
       return k;
     }
   }

@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 
 /**
@@ -28,13 +30,14 @@ function runChild(
   thread: string,
   kind: "loop" | "once",
   maxStepCrashes: number,
+  where: string = db,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; report: Report | null; stderr: string }> {
   const marks = join(dir, thread);
   mkdirSync(marks, { recursive: true });
   return new Promise((resolve) => {
     const proc = spawn(
       process.execPath,
-      ["--import", "tsx", child, db, marks, thread, kind, String(maxStepCrashes)],
+      ["--import", "tsx", child, where, marks, thread, kind, String(maxStepCrashes)],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
@@ -134,6 +137,54 @@ describe("crash-loop breaker: a step that keeps ending the process", () => {
       });
       expect(starts("strict")).toEqual({ a: 1, flaky: 1, recover: 1 });
       expect(report.finalAnswer).toBe("the answer");
+    },
+  );
+});
+
+/** PostgreSQL writes a task's result over the network: the start marker must still be saved before the tool runs. */
+const PG_BASE = process.env.PLAN_EXECUTE_TEST_PG_URL || "postgres://postgres@127.0.0.1:5432/test";
+
+async function pgDatabase(): Promise<{ url: string; drop: () => Promise<void> } | null> {
+  const admin = new pg.Client({ connectionString: PG_BASE, connectionTimeoutMillis: 3_000 });
+  admin.on("error", () => {});
+  try {
+    await admin.connect();
+  } catch (err) {
+    console.warn(
+      `PostgreSQL not reachable (${(err as Error).message}): skipping the PostgreSQL crash-loop test`,
+    );
+    return null;
+  }
+  const name = `pe_crash_loop_${process.pid}_${randomBytes(3).toString("hex")}`;
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(PG_BASE);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+const postgres = await pgDatabase();
+afterAll(async () => postgres?.drop());
+
+describe.skipIf(!postgres)("crash-loop breaker on PostgreSQL", () => {
+  it(
+    "fails the step on the third process, and never re-runs the step that finished",
+    { timeout: 180_000 },
+    async () => {
+      const url = postgres!.url;
+      const ends = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await runChild("pg-loop", "loop", 2, url);
+        ends.push(r.signal ?? r.code);
+      }
+      console.log(JSON.stringify({ ends, starts: starts("pg-loop") }));
+    expect(ends).toEqual(["SIGKILL", "SIGKILL", 0]);
+      expect(starts("pg-loop")).toEqual({ a: 1, boom: 2, recover: 1 });
     },
   );
 });
