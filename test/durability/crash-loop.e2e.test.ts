@@ -183,7 +183,7 @@ describe.skipIf(!postgres)("crash-loop breaker on PostgreSQL", () => {
         ends.push(r.signal ?? r.code);
       }
       console.log(JSON.stringify({ ends, starts: starts("pg-loop") }));
-    expect(ends).toEqual(["SIGKILL", "SIGKILL", 0]);
+      expect(ends).toEqual(["SIGKILL", "SIGKILL", 0]);
       expect(starts("pg-loop")).toEqual({ a: 1, boom: 2, recover: 1 });
     },
   );
