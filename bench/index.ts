@@ -241,6 +241,11 @@ function renderMarkdown(r: Results & { info: Machine; seconds: number; chartDir:
   const sales = r.tokens.find((t) => t.scenario === "sales");
   const cliBase = r.cli[0]?.cpuMs ?? 0;
   const agentAt = (shape: string, n: number) => r.overhead.find((o) => o.shape === shape && o.n === n);
+  const versusWaves = (shape: "random" | "chain") => {
+    const at = agentAt(shape, 200);
+    return at ? at.agent / at.waves : NaN;
+  };
+  const agentCheckpoint = r.checkpoints.find((c) => c.graph === "agent" && c.shape === "random");
   const marginal = (shape: "random" | "chain") => {
     const a = agentAt(shape, 10);
     const b = agentAt(shape, 200);
@@ -361,7 +366,10 @@ ${table(
 )}
 
 Marginal cost of a step for this agent between N = 10 and N = 200: ${n0(marginal("random"))} µs (random),
-${n0(marginal("chain"))} µs (chain). Nearly all of it is LangGraph and LangChain work per task (see FINDINGS.md).
+${n0(marginal("chain"))} µs (chain). At N = 200 it costs ${x2(versusWaves("random"))} the Send-per-wave graph's CPU
+per step on the random plan and ${x2(versusWaves("chain"))} on the chain: the wave graph does less per task (no
+attempt log, budgets, evaluator or synthesizer), but a chain gives it one superstep, and one checkpoint, per step.
+Where the time goes was not profiled in this run.
 
 ${img("overhead", "Framework CPU per step")}
 
@@ -393,8 +401,16 @@ ${table(
   ]),
 )}
 
-This agent stores every output several times: each checkpoint after the executor, evaluator and synthesizer holds
-the whole \`steps\` map, and the writes table holds each output again. Not changed here (measured only).
+${
+  agentCheckpoint
+    ? `This agent stores each output several times: its ${agentCheckpoint.checkpoints} checkpoints hold
+${x2(agentCheckpoint.checkpointBytes / agentCheckpoint.outputBytes)} the output bytes (the checkpoints after the
+executor, evaluator and synthesizer each carry the whole \`steps\` map) and its pending writes
+${x2(agentCheckpoint.writeBytes / agentCheckpoint.outputBytes)} more (the executor's \`steps\` update, and each step's
+\`task()\` result). The wave graph's checkpoints carry the results
+map of every superstep, so on a chain they grow with the square of the plan's length.`
+    : ""
+} Measured only: nothing here changes what is stored.
 
 ${img("checkpoint", "Checkpoint bytes ÷ output bytes")}
 
