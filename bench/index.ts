@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     return rows;
   });
   const overhead = await timed("framework overhead", async () => {
-    const rows = await measureOverhead({ reps: quick ? 1 : 3 });
+    const rows = await measureOverhead({ reps: quick ? 1 : 5 });
     printOverhead(rows);
     return rows;
   });
@@ -358,7 +358,7 @@ before it) and \`chain\`. This agent runs the plan from the planner's update (\`
 exceed the planner's 100-step limit) through executor, evaluator and synthesizer with a MemorySaver; plain promises
 await each step's dependencies; the Send-per-wave graph is a dispatcher node that sends one \`Send("work")\` per
 ready step and is called again after each wave. CPU time (\`process.cpuUsage\`, user + system) ÷ N, median of
-${info.quick ? 1 : 3} run(s) after a warm-up.
+${info.quick ? "1 run (3 for N ≤ 50)" : "5 runs (15 for N ≤ 50)"} after a warm-up.
 
 ${table(
   ["shape", "N", "this agent (µs/step)", "plain promises (µs/step)", "Send-per-wave graph (µs/step)"],

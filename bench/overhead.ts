@@ -49,7 +49,9 @@ export async function measureOverhead(
       const agent: number[] = [];
       const promises: number[] = [];
       const waves: number[] = [];
-      for (let r = 0; r < reps; r++) {
+      // Small plans take milliseconds, so they get more runs to steady the median.
+      const times = n <= 50 ? reps * 3 : reps;
+      for (let r = 0; r < times; r++) {
         const run = await agentWithPlan(nodes, output, undefined, `agent-${shape}-${n}-${r}`);
         agent.push((await cpuMicros(run)) / n);
         promises.push((await cpuMicros(() => runPromises(nodes, output))) / n);
