@@ -367,8 +367,8 @@ ${table(
 
 Marginal cost of a step for this agent between N = 10 and N = 200: ${n0(marginal("random"))} µs (random),
 ${n0(marginal("chain"))} µs (chain). At N = 200 it costs ${x2(versusWaves("random"))} the Send-per-wave graph's CPU
-per step on the random plan and ${x2(versusWaves("chain"))} on the chain: the wave graph does less per task (no
-attempt log, budgets, evaluator or synthesizer), but a chain gives it one superstep, and one checkpoint, per step.
+per step on the random plan and ${x2(versusWaves("chain"))} on the chain: the wave graph does less (no attempt
+log, budgets, evaluator or synthesizer), but a chain gives it one superstep, and one checkpoint, per step.
 Where the time goes was not profiled in this run.
 
 ${img("overhead", "Framework CPU per step")}
