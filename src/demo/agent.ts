@@ -4,6 +4,7 @@ import type { UsageByRole } from "../core/state.js";
 import type { ModelProvider } from "../models/provider.js";
 import { MODEL_ROLES, type ModelRole } from "../core/roles.js";
 import { ScriptedChatModel } from "../testing/scripted.js";
+import type { PlanTool } from "../tools/types.js";
 import { createSendEmailTool } from "../tools/email.js";
 import {
   calculatorTool,
@@ -51,22 +52,28 @@ export function scenarioModels(
   ) as Record<ModelRole, ScriptedChatModel>;
 }
 
+/** The tools every scenario runs with: the real built-in ones (no http_get) and send_email. */
+export function scenarioTools(
+  options: Pick<ScenarioAgentOptions, "latency" | "outbox" | "workspace"> = {},
+): PlanTool<any>[] {
+  const search = options.latency === false ? searchTool : withSimulatedLatency(searchTool, 250, 900);
+  const workspace = options.workspace ?? DEFAULT_WORKSPACE;
+  return [
+    calculatorTool,
+    search,
+    llmTool,
+    summarizeTool,
+    ...createFileTools({ workspace }),
+    ...createDataTools({ workspace }),
+    createSendEmailTool({ outbox: options.outbox ?? ".plan-execute/outbox" }),
+  ];
+}
+
 /** The agent with the scenario's scripted models and the real built-in tools. */
 export function createScenarioAgent(scenario: Scenario, options: ScenarioAgentOptions = {}) {
-  const search = options.latency === false ? searchTool : withSimulatedLatency(searchTool, 250, 900);
-  const email = createSendEmailTool({ outbox: options.outbox ?? ".plan-execute/outbox" });
-  const workspace = options.workspace ?? DEFAULT_WORKSPACE;
   return createPlanExecuteAgent({
     models: options.models ?? scenarioModels(scenario, options.answered),
-    tools: new ToolRegistry([
-      calculatorTool,
-      search,
-      llmTool,
-      summarizeTool,
-      ...createFileTools({ workspace }),
-      ...createDataTools({ workspace }),
-      email,
-    ]),
+    tools: new ToolRegistry(scenarioTools(options)),
     checkpointer: options.checkpointer ?? new MemorySaver(),
   });
 }

@@ -23,7 +23,11 @@ export function createPlannerNode(deps: NodeDeps) {
     const feedback = state.planFeedback ? [`A person rejected this plan: ${state.planFeedback}`] : null;
     const messages = buildPlannerPrompt({
       goal: state.goal,
-      tools: deps.tools.describeForPrompt(),
+      // A refused plan's tools are shown in full, even those a large catalogue lists by name only.
+      tools: deps.tools.describeForPrompt({
+        goal: state.goal,
+        include: state.rejectedPlan.map((s) => s.tool),
+      }),
       maxSteps: settings.maxSteps,
       repair:
         repairing || feedback

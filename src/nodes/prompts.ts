@@ -1,17 +1,17 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import { MAX_STEP_ID_LENGTH } from "../plan/ids.js";
-import { MAX_ARGS_CHARS, MAX_DESCRIPTION_CHARS } from "../plan/limits.js";
 import { encodePlan, type PlanStep } from "../plan/schema.js";
 
-/** How steps, tools and references work: shared by the planner and the replanner. */
+/**
+ * How steps, tools and references work: shared by the planner and the replanner. The id grammar,
+ * the size limits and the meaning of each field are in the plan schema's descriptions, which the
+ * model gets with the response format: they are not repeated here.
+ */
 export const PLAN_RULES = `Rules for a plan:
-- Each step calls exactly one tool from the list, with "args" as a JSON object encoded in a string that matches the tool's args schema.
-- Step ids are short and unique (step_1, step_2, ...): a letter, then letters, digits, _ or - (at most ${MAX_STEP_ID_LENGTH}).
+- Each step calls one tool from the list; its "args" must fit the tool's signature.
 - "depends_on" lists every step whose output the step needs. Steps without a dependency between them run in parallel, so do not add dependencies that are not needed.
 - Insert an earlier step's output with {{step_id.output}}, or a field of it with {{step_id.output.path.to.field}} (array items by index: .results.0). A string that is only a reference keeps the value's type, so "{{step_1.output}}" can stand for a number. Only reference steps listed in depends_on (directly or through their dependencies).
 - Prefer tools that compute (calculator) over asking a model for arithmetic.
-- "expected_output" says what a correct result of the step looks like.
-- Keep it small: "description" and "expected_output" at most ${MAX_DESCRIPTION_CHARS} characters each, "args" at most ${MAX_ARGS_CHARS} characters of JSON. Pass large data by reference, never by copying it.`;
+- Pass large data by reference, never by copying it into "args".`;
 
 export interface PlannerPromptInput {
   goal: string;

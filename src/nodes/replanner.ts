@@ -34,7 +34,10 @@ export function createReplannerNode(deps: NodeDeps) {
 
     const messages = buildReplannerPrompt({
       goal: state.goal,
-      tools: deps.tools.describeForPrompt(),
+      tools: deps.tools.describeForPrompt({
+        goal: [state.goal, ...failed.map((s) => s.description)].join("\n"),
+        include: [...failed, ...unfinished, ...state.rejectedPlan].map((s) => s.tool),
+      }),
       maxSteps: settings.maxSteps,
       finished: kept.map((s) => ({
         id: s.id,

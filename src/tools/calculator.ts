@@ -283,6 +283,7 @@ export function createCalculatorTool(options: CalculatorOptions = {}): PlanTool<
       `numbers, not names. An evaluation is stopped after ${limits.timeLimitMs} ms or ${limits.maxHeapMb} MB.`,
     schema: CalculatorArgs,
     risk: "LOW",
+    pinned: true,
     // The evaluation's own limit fires first, with a clearer message; the rest covers a cold start.
     timeoutMs: limits.timeLimitMs + STARTUP_ALLOWANCE_MS,
     async run({ expression }, ctx) {

@@ -25,6 +25,7 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
     `Not for arithmetic: use calculator. Answers over ${MAX_LLM_ANSWER_CHARS} characters are cut off.`,
   schema: LlmArgs as unknown as z.ZodType<z.output<typeof LlmArgs>>,
   risk: "LOW",
+  pinned: true,
   usesModel: true,
   async run(args, ctx) {
     const inputs = ctx.dependencies

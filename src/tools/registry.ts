@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { renderToolsForPrompt, type ToolPromptOptions } from "./prompt.js";
 import type { PlanTool, RiskTier } from "./types.js";
 
 /**
@@ -39,13 +39,11 @@ export class ToolRegistry {
     return this.#tools.get(name)?.risk ?? "HIGH";
   }
 
-  /** One block per tool for the planner prompt: name, tier, description and the JSON schema of its args. */
-  describeForPrompt(): string {
-    return this.list()
-      .map((t) => {
-        const schema = JSON.stringify(z.toJSONSchema(t.schema, { io: "input", unrepresentable: "any" }));
-        return `- ${t.name} [${t.risk}]: ${t.description}\n  args schema: ${schema}`;
-      })
-      .join("\n");
+  /**
+   * The tools for the planner prompt: a compact signature per tool (see {@link renderToolsForPrompt});
+   * with a `goal`, a large catalogue shows only the relevant tools in full and names the others.
+   */
+  describeForPrompt(options: ToolPromptOptions = {}): string {
+    return renderToolsForPrompt(this.list(), options);
   }
 }

@@ -51,7 +51,8 @@ const SearchArgs = searchArgsSchema(500, "Keywords to search for, e.g. 'AMD reve
 
 type SearchArgs = z.output<typeof SearchArgs>;
 
-const STOPWORDS = new Set(
+/** Words too common to rank by (shared with the planner's tool ranking). */
+export const STOPWORDS: ReadonlySet<string> = new Set(
   (
     "a about an and are as at be by did do does for from had has have how in is it its many much of on or s " +
     "than that the their there this to was were what when where which who with"

@@ -40,6 +40,11 @@ export interface PlanTool<Args = Record<string, unknown>> {
   risk: RiskTier;
   /** Overrides the run's per-step timeout for this tool. */
   timeoutMs?: number;
+  /**
+   * Always shown in full in the planner's prompt, however large the catalogue: general-purpose
+   * steps (calculator, llm) that a goal seldom names in words a keyword ranking would find.
+   */
+  pinned?: boolean;
   /** True for tools whose work is done by a chat model (LLM steps); the `llm_steps` critic checks these. */
   usesModel?: boolean;
   /** Tool-specific emptiness (e.g. a search with no hits); an empty output fails the step. */

@@ -94,6 +94,7 @@ describe("fake OpenAI server over plain HTTP", () => {
       status: 200,
       outcome: "text",
       body: { model: "gpt-4o-mini", temperature: 0 },
+      answer: { content: "Hello there.", toolCalls: [] },
     });
     expect(s.requests[0]!.headers.authorization).toBe("Bearer k");
   });
@@ -139,6 +140,11 @@ describe("fake OpenAI server over plain HTTP", () => {
     });
     expect(structuredName(s.requests[0]!.body)).toBe("verdict");
     expect(structuredName(s.requests[1]!.body)).toBe("get_weather");
+    // What the model "said" is recorded with each request (e.g. to count output tokens).
+    expect(s.requests[1]!.answer).toEqual({
+      content: "",
+      toolCalls: [{ name: "get_weather", arguments: '{"city":"Paris"}' }],
+    });
   });
 
   it("streams tool-call arguments split across chunks", async () => {

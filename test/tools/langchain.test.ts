@@ -36,8 +36,10 @@ describe("fromLangChainTool", () => {
 
   it("shows the tool's fields in the planner prompt", () => {
     const text = new ToolRegistry([fromLangChainTool(weather, "LOW")]).describeForPrompt();
-    expect(text).toContain("- weather [LOW]: Current weather of a city.");
-    expect(text).toContain('"city":{"type":"string","description":"City name"}');
+    expect(text).toBe(
+      '- weather(city: string, unit?: "C" | "F" = "C") [LOW]: Current weather of a city.\n' +
+        "    city: City name\n    unit: Temperature unit",
+    );
   });
 
   it("converts zod 3 and JSON schemas so that they validate and describe", () => {

@@ -111,8 +111,8 @@ describe("loadMcpTools with a real stdio MCP server", () => {
       expect(add.schema.safeParse({ a: 1, b: 2 }).success).toBe(true);
       expect(add.schema.safeParse({ a: "1", b: 2 }).success).toBe(false);
       const prompt = new ToolRegistry(loaded.tools).describeForPrompt();
-      expect(prompt).toContain("- add [LOW]: Add two numbers.");
-      expect(prompt).toContain('"description":"First addend"');
+      expect(prompt).toContain("- add(a: number, b: number) [LOW]: Add two numbers.");
+      expect(prompt).toContain("    a: First addend");
 
       await expect(runTool(add, { a: 2, b: 40 })).resolves.toBe("42");
       await expect(runTool(shout, { text: "hello" })).resolves.toBe("HELLO!");

@@ -52,7 +52,8 @@ describe("createDefaultTools", () => {
       for (const [name, prop] of props) expect(prop.description, `${tool.name}.${name}`).toBeTruthy();
     }
     const prompt = new ToolRegistry(createDefaultTools()).describeForPrompt();
-    for (const name of Object.keys(TIERS)) expect(prompt).toContain(`- ${name} [`);
+    for (const [name, tier] of Object.entries(TIERS))
+      expect(prompt).toMatch(new RegExp(`^- ${name}\\([^\\n]*\\) \\[${tier}\\]: `, "m"));
   });
 
   it("every tool has a timeout, except llm which uses the run's", () => {

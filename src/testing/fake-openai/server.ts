@@ -87,6 +87,8 @@ export interface RecordedRequest {
   outcome: FakeOutcome | null;
   /** The schema problems behind a 400 "refused", else empty. */
   problems: string[];
+  /** The answer the model "gave" (before any cut), for a 200 with a message; else null. */
+  answer: { content: string; toolCalls: { name: string; arguments: string }[] } | null;
   at: number;
 }
 
@@ -170,6 +172,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
       status: null,
       outcome: null,
       problems: [],
+      answer: null,
       at: Date.now(),
     };
     requests.push(record);
@@ -261,14 +264,24 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     }
 
     const reply = await nextReply(body, record.index);
-    await answer(body, reply, res, finish);
+    await answer(body, reply, res, (status, outcome, message) => {
+      finish(status, outcome);
+      if (message)
+        record.answer = {
+          content: message.content,
+          toolCalls: (message.toolCalls ?? []).map(({ name, arguments: args }) => ({
+            name,
+            arguments: args,
+          })),
+        };
+    });
   }
 
   async function answer(
     body: ChatRequest,
     reply: FakeReply,
     res: ServerResponse,
-    finish: (status: number | null, outcome: FakeOutcome) => void,
+    finish: (status: number | null, outcome: FakeOutcome, message?: Shaped) => void,
   ): Promise<void> {
     if (typeof reply === "object" && "delayMs" in reply) {
       if (await waitOrClose(reply.delayMs, res)) return finish(null, "hang");
@@ -296,13 +309,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
         body,
         reply.json !== undefined ? { json: reply.json } : { text: reply.text ?? placeholder(body) },
       );
-      finish(how === "connection" ? null : 200, "truncated");
+      finish(how === "connection" ? null : 200, "truncated", message);
       if (streamed) return stream(body, message, res, { cut: how });
       if (how === "content") return sendJson(res, 200, completion(body, halve(message), "length"));
       return sendCut(res, JSON.stringify(completion(body, message)));
     }
     const message = shape(body, reply);
-    finish(200, message.toolCalls ? "tool_calls" : message.jsonContent ? "json_content" : "text");
+    finish(200, message.toolCalls ? "tool_calls" : message.jsonContent ? "json_content" : "text", message);
     if (streamed) return stream(body, message, res, { cut: null });
     return sendJson(res, 200, completion(body, message));
   }
