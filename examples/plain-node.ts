@@ -35,6 +35,8 @@ export function describeEvent(e: ProgressEvent): string {
       return `  ${e.stepId} ${e.ok ? "checked" : `rejected: ${e.reason}`}`;
     case "final":
       return `answer ready${e.partial ? " (partial)" : ""}`;
+    case "answer_reviewed":
+      return e.passed ? "answer passed review" : `answer review found: ${e.findings.join(" ")}`;
     default:
       return `  ${e.type}`;
   }

@@ -62,7 +62,7 @@ export interface PlanExecuteAgentOptions {
   /** Defaults of any other run setting: model names per role, retry delays, prices. */
   settings?: PlanExecuteContext;
   /** Node names to stop before (LangGraph `interruptBefore`), for debugging and tests. */
-  interruptBefore?: ("planner" | "executor" | "evaluator" | "replanner" | "synthesizer")[];
+  interruptBefore?: ("planner" | "executor" | "evaluator" | "replanner" | "synthesizer" | "review_answer")[];
   /** The compiled graph's name, shown in traces. Default LangGraph's ("LangGraph"). */
   name?: string;
 }
@@ -119,6 +119,7 @@ function withRisk(tool: PlanTool, risk: RiskTier): PlanTool {
     risk,
     ...(tool.timeoutMs !== undefined ? { timeoutMs: tool.timeoutMs } : {}),
     ...(tool.usesModel !== undefined ? { usesModel: tool.usesModel } : {}),
+    ...(tool.reflect !== undefined ? { reflect: tool.reflect } : {}),
     ...(tool.isEmptyOutput ? { isEmptyOutput: (output: unknown) => tool.isEmptyOutput!(output) } : {}),
     run: (args, ctx) => tool.run(args, ctx),
   };

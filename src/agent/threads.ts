@@ -134,7 +134,7 @@ export async function threadHistory(
 }
 
 /** Nodes that do work; a fork never runs them by itself (only the stop it starts at). */
-const WORK_NODES = ["start", "planner", "executor", "evaluator", "replanner", "synthesizer"];
+const WORK_NODES = ["start", "planner", "executor", "evaluator", "replanner", "synthesizer", "review_answer"];
 
 /**
  * Time travel into a new thread: it starts from the state of `threadId` at `checkpointId`, and

@@ -1,6 +1,6 @@
 import type { ProgressEvent } from "../core/events.js";
 import type { PlanStep } from "../plan/schema.js";
-import type { Output } from "./render.js";
+import { answerReviewLine, type Output } from "./render.js";
 
 type RowStatus = "pending" | "running" | "succeeded" | "failed" | "retrying" | "waiting";
 
@@ -49,7 +49,11 @@ export class LiveTable {
         for (const step of e.steps) this.#rows.set(step.id, { step, status: "pending", note: "" });
         return this.#start();
       case "replanned":
-        this.#note(`\x1b[33mreplan #${e.replan}\x1b[0m after ${e.failed.join(", ")} failed`);
+        this.#note(
+          e.review
+            ? "\x1b[33mnew steps for the answer review\x1b[0m"
+            : `\x1b[33mreplan #${e.replan}\x1b[0m after ${e.failed.join(", ")} failed`,
+        );
         for (const step of e.steps) this.#rows.set(step.id, { step, status: "pending", note: "" });
         return this.#draw();
       case "plan_invalid":
@@ -68,6 +72,20 @@ export class LiveTable {
         return this.#update(e.stepId, { status: "failed", finishedAt: e.at, note: e.error });
       case "step_evaluated":
         return e.by === "critic" ? this.#update(e.stepId, { note: `critic: ${e.reason}` }) : undefined;
+      case "step_revised":
+        return this.#update(e.stepId, {
+          note: `revision ${e.revision} (draft scored ${e.score.toFixed(2)}): ${e.feedback}`,
+        });
+      case "answer_reviewed":
+        // A passed review adds nothing below the answer (which stays the last thing on screen);
+        // a failed one is news, and when a round follows, the table comes back for its steps.
+        if (e.passed) return;
+        this.#note(answerReviewLine(e, true));
+        if (e.revise) {
+          this.#answered = false;
+          this.#start();
+        }
+        return;
       case "run_failed":
         return this.#note(`\x1b[31mrun failed:\x1b[0m ${e.error}`);
       case "final":

@@ -66,12 +66,24 @@ export class ProgressRenderer {
               `${e.ok ? green("✓", c) : red("✗", c)} ${e.stepId} ${dim(`${e.by}: ${e.reason}`, c)}`,
             )
           : undefined;
+      case "step_revised":
+        return this.#line(
+          e.at,
+          yellow(`↺ ${e.stepId} revision ${e.revision}`, c) +
+            ` ${dim(`(draft scored ${e.score.toFixed(2)}): ${e.feedback}`, c)}`,
+        );
       case "replanned":
         return this.#line(
           e.at,
-          yellow(`replan #${e.replan} after ${e.failed.join(", ")} failed; new steps:`, c) +
-            `\n${planTable(e.steps)}`,
+          yellow(
+            e.review
+              ? "new steps for the answer review:"
+              : `replan #${e.replan} after ${e.failed.join(", ")} failed; new steps:`,
+            c,
+          ) + `\n${planTable(e.steps)}`,
         );
+      case "answer_reviewed":
+        return this.#line(e.at, answerReviewLine(e, c));
       case "final":
         return this.endAnswer();
       case "run_failed":
@@ -92,6 +104,17 @@ export class ProgressRenderer {
     if (this.#streaming) this.#out.write("\n\n");
     this.#streaming = false;
   }
+}
+
+/** One line for an answer review: passed, or what it found and whether another round follows. */
+export function answerReviewLine(
+  e: Extract<ProgressEvent, { type: "answer_reviewed" }>,
+  colors: boolean,
+): string {
+  const who = e.by.join(" + ");
+  if (e.passed) return `${green("✓", colors)} answer review ${dim(`passed (${who})`, colors)}`;
+  const next = e.revise ? "one more round" : "no round left";
+  return `${red("✗", colors)} answer review ${dim(`(${who}): ${e.findings.join(" ")} → ${next}`, colors)}`;
 }
 
 function seconds(ms: number): string {

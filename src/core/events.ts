@@ -19,8 +19,31 @@ export type ProgressEvent =
       reason: string;
       by: "checks" | "critic";
     }
-  | { type: "replanned"; at: number; replan: number; failed: string[]; steps: PlanStep[] }
+  /**
+   * The critic sent a draft of a reflecting step back: `revision` (1, 2, …) is being written with
+   * `feedback`; `score` (0–1) is what the critic gave the draft it sent back.
+   */
+  | { type: "step_revised"; at: number; stepId: string; revision: number; score: number; feedback: string }
+  /** `review`: new steps asked for by a failed answer review, not by a failed step. */
+  | {
+      type: "replanned";
+      at: number;
+      replan: number;
+      failed: string[];
+      steps: PlanStep[];
+      review?: boolean;
+    }
   | { type: "final"; at: number; answer: string; partial: boolean }
+  /** The answer was reviewed; `revise`: its findings go to the replanner for one more round. */
+  | {
+      type: "answer_reviewed";
+      at: number;
+      round: number;
+      passed: boolean;
+      findings: string[];
+      by: ("checks" | "reviewer")[];
+      revise: boolean;
+    }
   | { type: "run_failed"; at: number; error: string };
 
 type WithoutAt<T> = T extends unknown ? Omit<T, "at"> : never;

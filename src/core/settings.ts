@@ -53,7 +53,34 @@ export const PlanExecuteContextSchema = z.object({
   critic: z
     .enum(["off", "llm_steps", "all"])
     .default("off")
-    .describe("Which finished steps the LLM critic checks against their expected_output."),
+    .describe(
+      "Which finished steps the LLM critic checks against their expected_output. When it is on, steps of tools that " +
+        "write with a model (llm, summarize) and steps the planner marks `reflect` are revised with the critic's " +
+        "feedback (see maxRevisions), and the final answer is also reviewed by a model (see maxAnswerRevisions).",
+    ),
+  maxRevisions: z
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .default(2)
+    .describe(
+      "Reflection: how many times a quality-critical step may revise its output with the critic's feedback " +
+        "(generate, critic, revise, critic again …) while the critic is on. An approving verdict ends it early; at " +
+        "the limit the step keeps its best-scored draft and says so. 0: no revisions (the critic only passes or fails).",
+    ),
+  maxAnswerRevisions: z
+    .number()
+    .int()
+    .min(0)
+    .max(3)
+    .default(1)
+    .describe(
+      "Answer review: after the answer is written it is checked against the steps (every cited step succeeded, " +
+        "every number comes from a step) and, while the critic is on, by a model (complete? supported?). While " +
+        "the critic is on, a failed review sends its findings to the replanner for a round of new steps and a new " +
+        "answer, at most this many times; with it off the checks only report. 0 turns the review off.",
+    ),
   approvePlan: z
     .enum(["never", "always", "risky"])
     .default("never")
@@ -117,6 +144,8 @@ export const LIMIT_KEYS = [
   "maxRetries",
   "maxStepCrashes",
   "maxOutputBytes",
+  "maxRevisions",
+  "maxAnswerRevisions",
   ...BUDGET_KEYS,
 ] as const;
 export type LimitKey = (typeof LIMIT_KEYS)[number];

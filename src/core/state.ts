@@ -15,6 +15,7 @@ export const PlanStepSchema = z.object({
   args: z.record(z.string(), z.unknown()),
   depends_on: z.array(z.string()),
   expected_output: z.string(),
+  reflect: z.boolean().optional(),
 });
 
 export const EvaluationSchema = z.object({
@@ -70,6 +71,34 @@ export const AttemptSchema = z.object({
 });
 export type AttemptLogEntry = z.output<typeof AttemptSchema>;
 
+/** One draft of a reflecting step and the critic's verdict on it. */
+export const DraftSchema = z.object({
+  /** 0: the step's first output; 1, 2, …: revisions written with the critic's feedback. */
+  revision: z.number().int(),
+  output: z.unknown().optional(),
+  /** The critic's score, 0–1; null when the draft got no readable verdict (or its revision failed). */
+  score: z.number().nullable(),
+  pass: z.boolean().nullable(),
+  /** The critic's reason: why it passes, or what to change. */
+  feedback: z.string().nullable(),
+  /** Anything said about this draft: a score treated as 0, an unreadable verdict, a failed revision. */
+  note: z.string().nullable(),
+});
+export type Draft = z.output<typeof DraftSchema>;
+
+/** How a step's reflection loop went: its drafts, which one it kept, and why the loop ended. */
+export const ReflectionSchema = z.object({
+  drafts: z.array(DraftSchema),
+  /** The revision number of the draft that became the step's output. */
+  kept: z.number().int(),
+  /** The critic approved the kept draft. */
+  approved: z.boolean(),
+  stopped: z.enum(["approved", "limit", "unreadable", "revision_failed", "budget"]),
+  /** One sentence for people: what was kept and why. */
+  summary: z.string(),
+});
+export type Reflection = z.output<typeof ReflectionSchema>;
+
 const stepRecordFields = {
   id: z.string(),
   status: z.enum(STEP_STATUSES),
@@ -84,6 +113,8 @@ const stepRecordFields = {
   attemptLog: z.array(AttemptSchema).optional(),
   /** Tokens the step's own model calls used (LLM steps), when it made any. */
   usage: UsageSchema.nullable().optional(),
+  /** The step's reflection loop (drafts, verdicts, the kept draft), when it had one. */
+  reflection: ReflectionSchema.nullable().optional(),
 };
 
 export const StepRecordSchema = z.object(stepRecordFields);
@@ -168,6 +199,22 @@ function reduced<T extends z.ZodType, U extends z.ZodType>(
     default: initial,
   }) as unknown as ReducedZodChannel<T, U>;
 }
+
+/** The review of one final answer against the goal and the steps. */
+export const AnswerReviewSchema = z.object({
+  /** 1: the first answer; 2: the answer written after one round of review, … */
+  round: z.number().int(),
+  passed: z.boolean(),
+  /** Every problem found, deterministic ones first. Empty when it passed. */
+  findings: z.array(z.string()),
+  /** Who reviewed it: the deterministic checks always, the model reviewer while the critic is on. */
+  by: z.array(z.enum(["checks", "reviewer"])),
+  /** Why a reviewer or a further round was skipped (e.g. an unreadable verdict, no rounds left). */
+  notes: z.array(z.string()),
+  /** A round of new steps and a new answer follows. */
+  revise: z.boolean(),
+});
+export type AnswerReview = z.output<typeof AnswerReviewSchema>;
 
 /**
  * The one state channel set shared by every node.
@@ -272,6 +319,16 @@ export const PlanExecuteState = z.object({
     () => false,
   ),
   finalAnswer: withInitial(z.string().nullable().describe("The answer, once written."), () => null),
+  answerReview: withInitial(
+    AnswerReviewSchema.nullable().describe(
+      "The review of the latest answer: whether it passed, and what was found (null when the review is off).",
+    ),
+    () => null,
+  ),
+  answerRevisions: withInitial(
+    z.number().int().describe("Rounds of new steps a failed answer review started (maxAnswerRevisions)."),
+    () => 0,
+  ),
   error: withInitial(
     z.string().nullable().describe("Why the run ended without an answer, if it did."),
     () => null,

@@ -75,7 +75,7 @@ export const incomeScenario: Scenario = {
         const prompt = lastHumanText(messages);
         const [sf, austin, diff] = ["step_5", "step_6", "step_7"].map((id) => resultOf(prompt, id));
         return (
-          `On a $150,000 salary with housing at 30% ($45,000), a single person keeps about ${money(sf ?? "")} a year ` +
+          `On a $150,000 salary with housing at 30% of it, a single person keeps about ${money(sf ?? "")} a year ` +
           `in San Francisco [step_5] and ${money(austin ?? "")} in Austin [step_6]: ${money(diff ?? "")} more in Austin ` +
           `[step_7]. The whole gap is California's state income tax [step_3]; Texas has none [step_4], and federal ` +
           `[step_1] and payroll taxes [step_2] are the same in both cities.`

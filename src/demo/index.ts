@@ -2,6 +2,7 @@ import { emailScenario } from "./email.js";
 import { incomeScenario } from "./income.js";
 import { ratioScenario } from "./ratio.js";
 import { recoverScenario } from "./recover.js";
+import { reviewScenario } from "./review.js";
 import { salesScenario } from "./sales.js";
 import type { Scenario } from "./types.js";
 
@@ -12,6 +13,7 @@ export const SCENARIOS: readonly Scenario[] = [
   recoverScenario,
   emailScenario,
   salesScenario,
+  reviewScenario,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -1,5 +1,5 @@
 import type { BaseMessage } from "@langchain/core/messages";
-import { lastHumanText, planReply, resultOf, type Scenario } from "./types.js";
+import { ANSWER_APPROVED, lastHumanText, planReply, resultOf, type Scenario } from "./types.js";
 
 /** Reads "$60.92 billion" for each dependency block of an LLM-step prompt, as a model would. */
 function extractRevenues(messages: BaseMessage[]): string {
@@ -54,7 +54,15 @@ export const ratioScenario: Scenario = {
     ],
     executor: [extractRevenues],
     evaluator: [
-      { structured: { pass: true, reason: "Both figures are present and match the cited sources." } },
+      {
+        structured: {
+          pass: true,
+          score: 0.95,
+          reason: "Both figures are present and match the cited sources.",
+        },
+      },
+      // The answer review (the critic is on, so a model reviews the answer too).
+      ANSWER_APPROVED,
     ],
     synthesizer: [
       (messages) => {

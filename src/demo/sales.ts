@@ -5,7 +5,7 @@ import { copySampleSalesCsv } from "./sample-data.js";
 import { DEFAULT_WORKSPACE } from "../tools/files.js";
 import { summarizeTool } from "../tools/summarize.js";
 import type { PlanTool } from "../tools/types.js";
-import { lastHumanText, money, planReply, resultOf, type Scenario } from "./types.js";
+import { ANSWER_APPROVED, lastHumanText, money, planReply, resultOf, type Scenario } from "./types.js";
 
 /** The file the scenario analyses, relative to the workspace. */
 export const SALES_FILE = "sales.csv";
@@ -122,7 +122,12 @@ export const salesScenario: Scenario = {
       ]),
     ],
     executor: [executiveSummary],
-    evaluator: [{ structured: { pass: true, reason: "The summary states the figures the steps computed." } }],
+    evaluator: [
+      {
+        structured: { pass: true, score: 0.9, reason: "The summary states the figures the steps computed." },
+      },
+      ANSWER_APPROVED,
+    ],
     synthesizer: [
       (messages) => {
         const prompt = lastHumanText(messages);

@@ -26,13 +26,20 @@ export interface ScriptStep {
   args: Record<string, unknown>;
   depends_on?: string[];
   expected_output: string;
+  /** Quality-critical: the critic reviews it and it revises (default false). */
+  reflect?: boolean;
 }
 
 /** A structured planner reply from readable steps (args encoded as the JSON string the schema wants). */
 export function planReply(steps: ScriptStep[]): ScriptedReply {
   return {
     structured: {
-      steps: steps.map((s) => ({ ...s, args: JSON.stringify(s.args), depends_on: s.depends_on ?? [] })),
+      steps: steps.map((s) => ({
+        ...s,
+        args: JSON.stringify(s.args),
+        depends_on: s.depends_on ?? [],
+        reflect: s.reflect ?? false,
+      })),
     },
   };
 }
@@ -53,3 +60,6 @@ export function money(value: string | number): string {
   const n = typeof value === "number" ? value : Number(value);
   return Number.isFinite(n) ? `$${n.toLocaleString("en-US", { maximumFractionDigits: 0 })}` : String(value);
 }
+
+/** The answer reviewer's reply when it finds nothing wrong. */
+export const ANSWER_APPROVED = { structured: { complete: true, supported: true, problems: [] } };

@@ -6,7 +6,7 @@ import type { StepIdMap } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
 import { resolveReferences, TemplateError } from "../plan/template.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import { ToolInputError, type PlanTool, type TokenUsage } from "../tools/types.js";
+import { ToolInputError, type PlanTool, type StepRevision, type TokenUsage } from "../tools/types.js";
 import { stepRunName, traceToolRun } from "../tracing/step-runs.js";
 import { isEmptyOutput } from "./checks.js";
 import { backoffDelay, isTransient, sleep, withTimeout, type BackoffPolicy } from "./retry.js";
@@ -55,6 +55,11 @@ export async function runStep(
   opts: StepRunOptions,
   /** Args a person approved or edited: used as they are instead of resolving the plan's args again. */
   approvedArgs?: Record<string, unknown>,
+  /**
+   * A revision of the step's output (reflection): the tool gets the draft and the critic's feedback.
+   * Its runs are named `… revision N #attempt` and its idempotency key is the revision's own.
+   */
+  revision?: StepRevision,
 ): Promise<StepOutcome> {
   const startedAt = Date.now();
   const usage: RoleUsage = { input_tokens: 0, output_tokens: 0, total_tokens: 0, calls: 0 };
@@ -103,22 +108,29 @@ export async function runStep(
     try {
       const output = await traceToolRun(
         {
-          name: `${stepRunName(step)} #${attempt}`,
+          name: `${stepRunName(step)}${revision ? ` revision ${revision.revision}` : ""} #${attempt}`,
           tool: step.tool,
           inputs: args as Record<string, unknown>,
-          metadata: { step_id: step.id, tool: step.tool, risk: opts.tools.riskOf(step.tool), attempt },
+          metadata: {
+            step_id: step.id,
+            tool: step.tool,
+            risk: opts.tools.riskOf(step.tool),
+            attempt,
+            ...(revision ? { revision: revision.revision } : {}),
+          },
         },
         () =>
           withTimeout(
             (signal) =>
               tool.run(args as Record<string, unknown>, {
                 signal,
-                idempotencyKey: `${opts.runKey}:${step.id}`,
+                idempotencyKey: `${opts.runKey}:${step.id}${revision ? `:revision-${revision.revision}` : ""}`,
                 step,
                 dependencies,
                 model: opts.model,
                 goal: opts.goal,
                 reportUsage: (u: TokenUsage) => addTo(usage, u),
+                ...(revision ? { revision } : {}),
               }),
             tool.timeoutMs ?? opts.timeoutMs,
             opts.signal,

@@ -7,11 +7,19 @@ import { createEvaluatorNode } from "../nodes/evaluator.js";
 import { createExecutorNode } from "../nodes/executor.js";
 import { createPlannerNode } from "../nodes/planner.js";
 import { createReplannerNode } from "../nodes/replanner.js";
+import { createReviewAnswerNode } from "../nodes/review-answer.js";
 import { createReviewPlanNode } from "../nodes/review-plan.js";
 import { createStartNode } from "../nodes/start.js";
 import { createSynthesizerNode } from "../nodes/synthesizer.js";
 import { PlanExecuteContextSchema, resolveSettings, runSettings } from "../core/settings.js";
-import { routeAfterEvaluation, routeAfterPlanner, routeAfterReplan, routeAfterReview } from "./routing.js";
+import {
+  routeAfterAnswerReview,
+  routeAfterEvaluation,
+  routeAfterPlanner,
+  routeAfterReplan,
+  routeAfterReview,
+  routeAfterSynthesis,
+} from "./routing.js";
 import {
   PlanExecuteInput,
   PlanExecuteState,
@@ -71,6 +79,7 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
       budgetGate(state, config, deps.defaults),
     )
     .addNode("synthesizer", timed(createSynthesizerNode(deps)))
+    .addNode("review_answer", timed(createReviewAnswerNode(deps)))
     .addEdge(START, "start")
     .addEdge("start", "planner")
     .addConditionalEdges(
@@ -92,7 +101,16 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
         routeAfterReplan(state, settingsOf(state, config)),
       ["replanner", "executor", "budget", "synthesizer"],
     )
-    .addEdge("synthesizer", END);
+    .addConditionalEdges(
+      "synthesizer",
+      (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+        routeAfterSynthesis(state, settingsOf(state, config)),
+      ["review_answer", END],
+    )
+    .addConditionalEdges("review_answer", (state: PlanExecuteStateType) => routeAfterAnswerReview(state), [
+      "replanner",
+      END,
+    ]);
   // After the evaluator, a step approval or a budget stop, the same question: what is next?
   for (const from of ["evaluator", "approve_steps", "budget"] as const) {
     graph.addConditionalEdges(

@@ -110,3 +110,21 @@ export function routeAfterReplan(
   if (failedSteps(state).length === 0 && hasPendingSteps(state)) return work(state, settings, "executor");
   return "synthesizer";
 }
+
+/** After the answer is written: review it, unless the review is off (`maxAnswerRevisions` 0). */
+export function routeAfterSynthesis(
+  _state: unknown,
+  settings: Pick<Settings, "maxAnswerRevisions">,
+): "review_answer" | typeof END {
+  return settings.maxAnswerRevisions > 0 ? "review_answer" : END;
+}
+
+/**
+ * After the answer review: a failed review that may start a round (the review node decided, with
+ * the rounds and budgets left) goes to the replanner with its findings; anything else ends the run.
+ */
+export function routeAfterAnswerReview(
+  state: Pick<PlanExecuteStateType, "answerReview">,
+): "replanner" | typeof END {
+  return state.answerReview?.revise === true ? "replanner" : END;
+}

@@ -48,12 +48,20 @@ export function modelIdOf(model: unknown): string | undefined {
  * validated here again, because some providers' parsers hand back unchecked tool arguments.
  * A malformed answer raises {@link StructuredOutputError}; transport errors propagate as is.
  */
-export async function invokeStructured<S extends z.ZodType>(
+export async function invokeStructured<S extends z.ZodType, R extends z.ZodType = S>(
   model: BaseChatModel,
   schema: S,
   messages: BaseMessage[],
-  options: { name: string; config?: RunnableConfig },
-): Promise<StructuredResult<z.output<S>>> {
+  options: {
+    name: string;
+    config?: RunnableConfig;
+    /**
+     * Validates the answer instead of `schema`: a lenient reading of the same shape, for fields a
+     * model without strict mode (or a script) may leave out. `schema` is still what the model is sent.
+     */
+    read?: R;
+  },
+): Promise<StructuredResult<z.output<R>>> {
   const runnable = model.withStructuredOutput(schema as z.ZodType<Record<string, unknown>>, {
     name: options.name,
     includeRaw: true,
@@ -73,7 +81,7 @@ export async function invokeStructured<S extends z.ZodType>(
   }
   const { raw, parsed } = answer;
   const usage = usageOf(raw, model);
-  const result = schema.safeParse(parsed ?? rawToolArgs(raw));
+  const result = ((options.read ?? schema) as R).safeParse(parsed ?? rawToolArgs(raw));
   if (!result.success) {
     const got = parsed === null ? textOf(raw) : JSON.stringify(parsed);
     throw new StructuredOutputError(

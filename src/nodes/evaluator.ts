@@ -1,6 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { exceededBudgets } from "../core/budget.js";
 import { z } from "zod";
 import { runSettings, type Settings } from "../core/settings.js";
 import { progressWriter } from "../core/events.js";
@@ -18,8 +19,17 @@ import { invokeStructured, StructuredOutputError } from "../models/structured.js
 import { idRecord } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
 import type { ToolRegistry } from "../tools/registry.js";
+import { stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
 import { buildCriticPrompt, outputText } from "./prompts.js";
+import {
+  durable,
+  reflects,
+  reflectStep,
+  unwrapDeferred,
+  type ReflectionContext,
+  type ReflectionOutcome,
+} from "./reflection.js";
 
 export const CriticVerdictSchema = z
   .object({
@@ -42,12 +52,19 @@ export function needsCritic(
  * The evaluator node: judges every step that finished since it last ran. Deterministic checks
  * first (error, timeout, empty output); then, where the settings ask for it, an LLM critic compares
  * the output with the step's `expected_output`. A step the critic rejects becomes failed.
+ *
+ * A quality-critical step ({@link reflects}) gets a reflection loop instead of a single verdict:
+ * the critic scores each draft and the step revises it with the feedback until the critic approves
+ * or `maxRevisions` is reached; the step keeps its best draft (see `./reflection.ts`). Each step's
+ * loop is a durable task of its own, called here in plan order before anything is awaited, so a
+ * resumed node finds every finished draft and verdict again.
  */
 export function createEvaluatorNode(deps: NodeDeps) {
   return async function evaluator(
     state: PlanExecuteStateType,
     config: LangGraphRunnableConfig,
   ): Promise<PlanExecuteUpdate> {
+    const passStarted = Date.now();
     const settings = runSettings(state, config.context, deps.defaults);
     const emit = progressWriter(config.writer);
     const toJudge = state.plan.filter((s) => {
@@ -57,9 +74,50 @@ export function createEvaluatorNode(deps: NodeDeps) {
       );
     });
     let usage: UsageByRole = {};
-    const judged = await Promise.all(
+    // Tokens used so far in this pass, as they arrive, so that no revision starts over a budget.
+    let liveUsage: UsageByRole = {};
+    const budgetReached = () =>
+      exceededBudgets(
+        {
+          usage: addUsage(state.usage, liveUsage),
+          steps: state.steps,
+          activeMs: state.activeMs + (Date.now() - passStarted),
+        },
+        settings,
+      )
+        .filter((b) => b.key !== "maxStepsExecuted")
+        .map((b) => b.key);
+
+    // Reflection loops start first, synchronously and in plan order: their task ids follow call order.
+    const loops = new Map<string, Promise<ReflectionOutcome>>();
+    for (const step of toJudge) {
+      const record = stepRecordOf(state.steps, step.id) as StepRecord;
+      if (!deterministicVerdict(record, deps.tools.get(step.tool)).ok) continue;
+      if (!reflects(step, deps.tools, settings)) continue;
+      const ctx = reflectionContext(deps, state, step, record, settings, config, {
+        emit,
+        budgetReached,
+        onUsage: (role, u) => {
+          liveUsage = addUsage(liveUsage, { [role]: u });
+        },
+      });
+      const loop = durable(`${stepRunName(step)} reflection`, () => reflectStep(ctx));
+      loops.set(step.id, loop());
+    }
+    // The other verdicts run meanwhile; every step has settled (and saved what it finished) before an
+    // error stops the node, with the error as it was: a resume runs the unfinished work again.
+    const settled = await Promise.allSettled(
       toJudge.map(async (step) => {
         const record = stepRecordOf(state.steps, step.id) as StepRecord;
+        const loop = loops.get(step.id);
+        if (loop) {
+          const outcome = await loop;
+          // From the outcome, not as the loop ran: a loop read back whole from the checkpoint ran nothing here.
+          for (const u of outcome.criticUsage) usage = addUsage(usage, { evaluator: u });
+          if (outcome.revisionUsage) usage = addUsage(usage, { executor: outcome.revisionUsage });
+          emit({ type: "step_evaluated", stepId: step.id, ...outcome.evaluation });
+          return reflectionPatch(record, outcome);
+        }
         const checks = deterministicVerdict(record, deps.tools.get(step.tool));
         let evaluation: Evaluation = { ...checks, by: "checks" };
         if (checks.ok && needsCritic(step, deps.tools, settings)) {
@@ -67,14 +125,80 @@ export function createEvaluatorNode(deps: NodeDeps) {
             deps.models("evaluator", settings),
             buildCriticPrompt({ goal: state.goal, step, output: outputText(record.output) }),
           );
-          for (const callUsage of verdict.usage) usage = addUsage(usage, { evaluator: callUsage });
+          for (const callUsage of verdict.usage) {
+            usage = addUsage(usage, { evaluator: callUsage });
+            liveUsage = addUsage(liveUsage, { evaluator: callUsage });
+          }
           evaluation = verdict.evaluation;
         }
         emit({ type: "step_evaluated", stepId: step.id, ...evaluation });
         return verdictPatch(record, evaluation);
       }),
     );
+    const failure = settled.find((r) => r.status === "rejected");
+    if (failure) throw unwrapDeferred(failure.reason);
+    const judged = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     return { steps: idRecord(judged.map((p) => [p.id, p])), usage };
+  };
+}
+
+/** What one step's reflection loop needs: its inputs, how to run a revision, the critic. */
+function reflectionContext(
+  deps: NodeDeps,
+  state: PlanExecuteStateType,
+  step: PlanStep,
+  record: StepRecord,
+  settings: Settings,
+  config: LangGraphRunnableConfig,
+  pass: Pick<ReflectionContext, "emit" | "budgetReached" | "onUsage">,
+): ReflectionContext {
+  // What the revision's args may reference: the step ran, so its dependencies succeeded.
+  const outputs = new Map<string, unknown>();
+  for (const r of Object.values(state.steps)) if (r.status === "succeeded") outputs.set(r.id, r.output);
+  const byId = new Map(state.plan.map((s) => [s.id, s]));
+  return {
+    goal: state.goal,
+    step,
+    record,
+    dependencies: step.depends_on.map((id) => ({
+      id,
+      description: byId.get(id)?.description ?? "",
+      output: outputs.get(id),
+    })),
+    outputs,
+    run: {
+      tools: deps.tools,
+      model: deps.models("executor", settings),
+      goal: state.goal,
+      runKey: `${String(config.configurable?.thread_id ?? "no-thread")}:${state.runId ?? "run"}`,
+      maxOutputBytes: settings.maxOutputBytes,
+      timeoutMs: settings.stepTimeoutMs,
+      maxRetries: settings.maxRetries,
+      backoff: { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
+      emit: pass.emit,
+      signal: config.signal,
+    },
+    critic: deps.models("evaluator", settings),
+    maxRevisions: settings.maxRevisions,
+    ...pass,
+  };
+}
+
+/** The record of a step after its reflection loop: the kept draft as its output, and the loop. */
+function reflectionPatch(
+  record: StepRecord,
+  outcome: ReflectionOutcome,
+): Partial<StepRecord> & { id: string } {
+  let usage = record.usage ?? null;
+  if (outcome.revisionUsage) {
+    usage = addUsage({ executor: usage ?? undefined }, { executor: outcome.revisionUsage }).executor ?? null;
+  }
+  return {
+    id: record.id,
+    output: outcome.output,
+    evaluation: outcome.evaluation,
+    reflection: outcome.reflection,
+    usage,
   };
 }
 

@@ -3,7 +3,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import type { RoleUsage, StepRecord } from "../core/state.js";
 import { idRecord } from "../plan/ids.js";
 import { clipRefusedPlan, limitIssues } from "../plan/limits.js";
-import { decodePlan, WirePlanSchema, type PlanStep } from "../plan/schema.js";
+import { decodePlan, WirePlanReadSchema, WirePlanSchema, type PlanStep } from "../plan/schema.js";
 import { validatePlan, type ValidationContext } from "../plan/validate.js";
 import { invokeStructured, StructuredOutputError } from "../models/structured.js";
 
@@ -26,7 +26,10 @@ export async function proposePlan(
 ): Promise<Proposal> {
   let answer;
   try {
-    answer = await invokeStructured(model, WirePlanSchema, messages, { name: "plan" });
+    answer = await invokeStructured(model, WirePlanSchema, messages, {
+      name: "plan",
+      read: WirePlanReadSchema,
+    });
   } catch (err) {
     if (err instanceof StructuredOutputError) return { steps: [], issues: [err.message], usage: null };
     throw err;

@@ -11,6 +11,7 @@ export const PLAN_RULES = `Rules for a plan:
 - "depends_on" lists every step whose output the step needs. Steps without a dependency between them run in parallel, so do not add dependencies that are not needed.
 - Insert an earlier step's output with {{step_id.output}}, or a field of it with {{step_id.output.path.to.field}} (array items by index: .results.0). A string that is only a reference keeps the value's type, so "{{step_1.output}}" can stand for a number. Only reference steps listed in depends_on (directly or through their dependencies).
 - Prefer tools that compute (calculator) over asking a model for arithmetic.
+- "reflect": true for a quality-critical step that writes with a model (a summary, a report, an extraction), so that a critic reviews its output and the step revises it; false otherwise.
 - Pass large data by reference, never by copying it into "args".`;
 
 export interface PlannerPromptInput {
@@ -47,10 +48,12 @@ export interface ReplannerPromptInput {
   failed: { id: string; tool: string; description: string; error: string }[];
   unfinished: PlanStep[];
   repair?: { steps: PlanStep[]; issues: string[] };
+  /** The answer a review sent back, and its findings (when the replanner is asked by the answer review). */
+  review?: { answer: string; findings: string[] };
 }
 
 export function buildReplannerPrompt(input: ReplannerPromptInput): BaseMessage[] {
-  const system = `You are the replanner of a plan-and-execute agent. Some steps failed. Write ONLY the remaining steps needed to reach the goal (at most ${input.maxSteps}). Finished steps stay done: never repeat them and never reuse their ids or the ids of failed steps; depend on and reference finished steps by id where useful. Work around the failure (a different tool, different args, or an extra step that supplies what was missing). If the goal cannot be reached, return an empty list of steps.
+  const system = `You are the replanner of a plan-and-execute agent. Some steps failed, or the answer did not pass review. Write ONLY the remaining steps needed to reach the goal (at most ${input.maxSteps}). Finished steps stay done: never repeat them and never reuse their ids or the ids of failed steps; depend on and reference finished steps by id where useful. Work around the failure (a different tool, different args, or an extra step that supplies what was missing). If the goal cannot be reached, return an empty list of steps.
 
 Tools:
 ${input.tools}
@@ -58,9 +61,9 @@ ${input.tools}
 ${PLAN_RULES}`;
   const finished =
     input.finished.map((f) => `- ${f.id} (${f.description}): ${f.output}`).join("\n") || "(none)";
-  const failed = input.failed
-    .map((f) => `- ${f.id} [${f.tool}] ${f.description}\n  error: ${f.error}`)
-    .join("\n");
+  const failed =
+    input.failed.map((f) => `- ${f.id} [${f.tool}] ${f.description}\n  error: ${f.error}`).join("\n") ||
+    "(none)";
   const parts = [
     `Goal: ${input.goal}`,
     `Finished steps and their outputs:\n${finished}`,
@@ -69,6 +72,14 @@ ${PLAN_RULES}`;
       input.unfinished.length ? JSON.stringify(encodePlan(input.unfinished).steps, null, 2) : "(none)"
     }`,
   ];
+  if (input.review) {
+    parts.push(
+      `The answer written from these results did not pass review:\n${input.review.answer}`,
+      `Findings:\n${input.review.findings.map((f, n) => `${n + 1}. ${f}`).join("\n")}`,
+      "Add only steps that would supply what the findings show is missing or unsupported (new ids). If the " +
+        "finished results already suffice, return an empty list of steps: the answer is then rewritten with the findings.",
+    );
+  }
   if (input.repair) {
     parts.push(
       `Your previous recovery plan was refused:\n${JSON.stringify(encodePlan(input.repair.steps), null, 2)}`,
@@ -100,6 +111,8 @@ export interface SynthesizerPromptInput {
   results: { id: string; description: string; output: string }[];
   failures: { id: string; description: string; error: string }[];
   partial: boolean;
+  /** The previous answer and what its review found, when this answer is a revision of it. */
+  review?: { answer: string; findings: string[] };
 }
 
 export function buildSynthesizerPrompt(input: SynthesizerPromptInput): BaseMessage[] {
@@ -107,15 +120,21 @@ export function buildSynthesizerPrompt(input: SynthesizerPromptInput): BaseMessa
     input.results.map((r) => `[${r.id}] ${r.description}\n${r.output}`).join("\n\n") || "(none)";
   const system = `You write the final answer of a plan-and-execute agent from the results of its steps. Use only those results. Cite the step each fact comes from in square brackets, e.g. [step_2].${
     input.partial
-      ? " The run did NOT complete: say plainly that the answer is partial, name the steps that failed and why, and answer only what the results support."
+      ? " The run did NOT complete: say plainly that the answer is partial, name the steps that failed and why (by id, without square brackets: brackets cite results), and answer only what the results support."
       : ""
   }`;
   const failures = input.failures.length
     ? `\n\nFailed steps:\n${input.failures.map((f) => `[${f.id}] ${f.description}: ${f.error}`).join("\n")}`
     : "";
+  const review = input.review
+    ? `\n\nYour previous answer did not pass review:\n${input.review.answer}\n\nFix every finding in the new ` +
+      `answer; leave out what the step results do not support:\n${input.review.findings
+        .map((f, n) => `${n + 1}. ${f}`)
+        .join("\n")}`
+    : "";
   return [
     new SystemMessage(system),
-    new HumanMessage(`Goal: ${input.goal}\n\nStep results:\n${results}${failures}`),
+    new HumanMessage(`Goal: ${input.goal}\n\nStep results:\n${results}${failures}${review}`),
   ];
 }
 

@@ -16,6 +16,11 @@ import { buildReplannerPrompt, outputText } from "./prompts.js";
  * The replanner node, reached when a step failed. It keeps every succeeded step, asks the model
  * for the remaining steps only, and validates them against the finished outputs. Steps of the old
  * plan that never ran are marked skipped; an empty recovery plan means "cannot recover".
+ *
+ * It is also reached when the answer review failed (`answerReview.revise`): then it is shown the
+ * answer and the findings and adds steps that can supply what is missing, or none (the answer is
+ * rewritten with the findings either way). That round is bounded by `maxAnswerRevisions`, not
+ * `maxReplans`, so it does not count as a replan.
  */
 export function createReplannerNode(deps: NodeDeps) {
   return async function replanner(
@@ -31,6 +36,9 @@ export function createReplannerNode(deps: NodeDeps) {
     const finished = new Map(kept.map((s) => [s.id, record(s.id)?.output]));
     const repairing = state.validationErrors.length > 0;
     const attempt = repairing ? state.planAttempts + 1 : 1;
+    const review = state.answerReview?.revise === true ? state.answerReview : null;
+    // A round asked for by the review is consumed once the replanner has a valid answer to it.
+    const consumed = review ? { answerReview: { ...review, revise: false } } : {};
 
     const messages = buildReplannerPrompt({
       goal: state.goal,
@@ -47,6 +55,7 @@ export function createReplannerNode(deps: NodeDeps) {
       failed: failed.map((s) => ({ ...s, error: record(s.id)?.error ?? record(s.id)?.status ?? "failed" })),
       unfinished,
       repair: repairing ? { steps: state.rejectedPlan, issues: state.validationErrors } : undefined,
+      review: review ? { answer: state.finalAnswer ?? "", findings: review.findings } : undefined,
     });
     const proposal = await proposePlan(deps.models("planner", settings), messages, {
       tools: deps.tools,
@@ -66,13 +75,15 @@ export function createReplannerNode(deps: NodeDeps) {
       };
     }
     if (proposal.steps.length === 0) {
-      // The model says the goal cannot be reached: keep the failed plan so the answer names what failed.
+      // The model says the goal cannot be reached (or, for a review, that the results suffice): keep
+      // the plan, so the answer names what failed.
       return {
-        replans: state.replans + 1,
+        replans: review ? state.replans : state.replans + 1,
         validationErrors: [],
         rejectedPlan: [],
         planAttempts: attempt,
         usage,
+        ...consumed,
       };
     }
 
@@ -80,8 +91,14 @@ export function createReplannerNode(deps: NodeDeps) {
       s.id,
       { id: s.id, status: "skipped", error: "dropped by the replanner" },
     ]);
-    const replan = state.replans + 1;
-    emit({ type: "replanned", replan, failed: failed.map((s) => s.id), steps: proposal.steps });
+    const replan = review ? state.replans : state.replans + 1;
+    emit({
+      type: "replanned",
+      replan,
+      failed: failed.map((s) => s.id),
+      steps: proposal.steps,
+      ...(review ? { review: true } : {}),
+    });
     return {
       plan: [...kept, ...proposal.steps],
       steps: idRecord([...skipped, ...Object.entries(pendingRecords(proposal.steps))]),
@@ -91,6 +108,7 @@ export function createReplannerNode(deps: NodeDeps) {
       rejectedPlan: [],
       validationErrors: [],
       usage,
+      ...consumed,
     };
   };
 }

@@ -3,7 +3,7 @@ import { runSettings, type Settings } from "../core/settings.js";
 import { PlanDecisionSchema, parseDecision, type ApprovalRequest } from "../core/decisions.js";
 import type { PlanExecuteStateType, PlanExecuteUpdate } from "../core/state.js";
 import { limitIssues } from "../plan/limits.js";
-import { decodePlan, WirePlanSchema, type PlanStep } from "../plan/schema.js";
+import { decodePlan, WirePlanReadSchema, type PlanStep } from "../plan/schema.js";
 import { validatePlan } from "../plan/validate.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { digestOf } from "../plan/digest.js";
@@ -87,7 +87,7 @@ function decodeEditedPlan(raw: Record<string, unknown>[]): { steps: PlanStep[]; 
       args: typeof s.args === "string" ? s.args : JSON.stringify(s.args ?? {}),
     })),
   };
-  const parsed = WirePlanSchema.safeParse(wire);
+  const parsed = WirePlanReadSchema.safeParse(wire);
   if (!parsed.success) {
     return { steps: [], errors: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
   }

@@ -37,6 +37,8 @@ export function createStartNode(deps: NodeDeps) {
       activeMs: new Overwrite(0) as never,
       finishRequested: false,
       finalAnswer: null,
+      answerReview: null,
+      answerRevisions: 0,
       error: null,
     };
   };

@@ -41,6 +41,10 @@ export function createSynthesizerNode(deps: NodeDeps) {
           `not run (${stepRecordOf(state.steps, s.id)?.status ?? "pending"})`,
       })),
       partial,
+      // A revision after a failed answer review: the previous answer and what the review found.
+      ...(state.answerReview && !state.answerReview.passed && state.finalAnswer !== null
+        ? { review: { answer: state.finalAnswer, findings: state.answerReview.findings } }
+        : {}),
     });
     let answer = "";
     let last: AIMessageChunk | undefined;

@@ -71,9 +71,12 @@ export function clipRefusedPlan(steps: readonly PlanStep[]): PlanStep[] {
       args: args.length > MAX_ARGS_CHARS ? {} : step.args,
       depends_on: step.depends_on.slice(0, CLIP_DEPENDENCIES).map((d) => clip(d, MAX_TOOL_NAME_CHARS)),
       expected_output: clip(step.expected_output, MAX_EXPECTED_OUTPUT_CHARS),
+      ...(step.reflect === true ? { reflect: true } : {}),
     };
     // As the wire format measures it (args as a JSON string), with the comma between steps.
-    size += JSON.stringify({ ...clipped, args: JSON.stringify(clipped.args) }).length + 1;
+    size +=
+      JSON.stringify({ ...clipped, args: JSON.stringify(clipped.args), reflect: clipped.reflect === true })
+        .length + 1;
     if (size > MAX_PLAN_CHARS) break;
     kept.push(clipped);
   }

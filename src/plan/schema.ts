@@ -39,6 +39,13 @@ export const WirePlanStepSchema = z
       .describe(
         `What a correct output of this step looks like (at most ${MAX_EXPECTED_OUTPUT_CHARS} characters).`,
       ),
+    reflect: z
+      .boolean()
+      .describe(
+        "True for a quality-critical step whose output a critic should review and the step revise until it is " +
+          "good enough (for steps whose tool writes with a language model; they reflect by default when the " +
+          "run's critic is on). False otherwise.",
+      ),
   })
   .strict();
 
@@ -51,8 +58,18 @@ export const WirePlanSchema = z
   .strict()
   .describe("A plan of tool calls that together achieve the goal.");
 
+/**
+ * The wire plan as it is *read*: `reflect` may be missing. Strict mode always sends it, but plans
+ * written by a provider without strict mode, by a person editing a plan, or by scripts written
+ * before the field existed leave it out; a missing `reflect` is `false`.
+ */
+export const WirePlanReadSchema = z
+  .object({ steps: z.array(WirePlanStepSchema.extend({ reflect: z.boolean().optional() }).strict()) })
+  .strict();
+
 export type WirePlanStep = z.infer<typeof WirePlanStepSchema>;
 export type WirePlan = z.infer<typeof WirePlanSchema>;
+export type WirePlanRead = z.infer<typeof WirePlanReadSchema>;
 
 /** A decoded plan step: `args` is a JSON object. */
 export interface PlanStep {
@@ -62,6 +79,11 @@ export interface PlanStep {
   args: Record<string, unknown>;
   depends_on: string[];
   expected_output: string;
+  /**
+   * The planner marked the step quality-critical: a critic reviews its output and the step revises
+   * it (see `maxRevisions`). Absent means false; a tool may reflect by default (`PlanTool.reflect`).
+   */
+  reflect?: boolean;
 }
 
 export interface DecodedPlan {
@@ -70,20 +92,29 @@ export interface DecodedPlan {
   errors: string[];
 }
 
-/** Parses every step's `args` JSON string; a step whose args do not decode is kept with `{}`. */
-export function decodePlan(plan: WirePlan): DecodedPlan {
+/**
+ * Parses every step's `args` JSON string; a step whose args do not decode is kept with `{}`.
+ * `reflect` is kept only when true, so a plain step looks as it did before the field existed.
+ */
+export function decodePlan(plan: WirePlanRead): DecodedPlan {
   const errors: string[] = [];
   const steps = plan.steps.map((wire): PlanStep => {
     const { value, error } = decodeArgs(wire.args);
     if (error) errors.push(`${idLabel(wire.id)}: args are not a JSON object (${error})`);
-    return { ...wire, depends_on: [...new Set(wire.depends_on)], args: value };
+    const { reflect, ...rest } = wire;
+    return {
+      ...rest,
+      depends_on: [...new Set(wire.depends_on)],
+      args: value,
+      ...(reflect === true ? { reflect: true } : {}),
+    };
   });
   return { steps, errors };
 }
 
 /** The inverse of {@link decodePlan}, used to show a plan to a model in the wire format. */
 export function encodePlan(steps: readonly PlanStep[]): WirePlan {
-  return { steps: steps.map((s) => ({ ...s, args: JSON.stringify(s.args) })) };
+  return { steps: steps.map((s) => ({ ...s, args: JSON.stringify(s.args), reflect: s.reflect === true })) };
 }
 
 function decodeArgs(raw: string): { value: Record<string, unknown>; error?: string } {

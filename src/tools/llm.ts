@@ -2,7 +2,7 @@ import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
 import { clipText, MAX_LLM_ANSWER_CHARS } from "./limits.js";
-import type { PlanTool } from "./types.js";
+import type { PlanTool, StepRevision } from "./types.js";
 
 const LlmArgs = z
   .object({
@@ -27,6 +27,7 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
   risk: "LOW",
   pinned: true,
   usesModel: true,
+  reflect: true,
   async run(args, ctx) {
     const inputs = ctx.dependencies
       .map(
@@ -45,6 +46,7 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
           `Expected output: ${ctx.step.expected_output}`,
           inputs ? `Inputs from earlier steps:\n${inputs}` : "",
           args.prompt ? `Instructions: ${args.prompt}` : "",
+          ctx.revision ? revisionRequest(ctx.revision) : "",
         ]
           .filter(Boolean)
           .join("\n\n"),
@@ -60,6 +62,26 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
       : parseIfJsonObject(text);
   },
 };
+
+/** MAX draft characters shown back to the model when it revises. */
+const MAX_DRAFT_CHARS = 12_000;
+
+/**
+ * The part of an LLM step's prompt that asks for a revision: the draft the critic sent back and its
+ * feedback. Shared by the tools that write with a model (`llm`, `summarize`).
+ */
+export function revisionRequest(revision: StepRevision): string {
+  const draft = typeof revision.draft === "string" ? revision.draft : JSON.stringify(revision.draft);
+  const shown =
+    draft.length > MAX_DRAFT_CHARS
+      ? `${draft.slice(0, MAX_DRAFT_CHARS)}… (${draft.length - MAX_DRAFT_CHARS} more characters)`
+      : draft;
+  return (
+    `Your previous draft:\n${shown}\n\n` +
+    `A reviewer sent it back with this feedback: ${revision.feedback}\n\n` +
+    "Write a better version that addresses the feedback, in the same form. Answer with the new version only."
+  );
+}
 
 /**
  * An answer that is a JSON object (optionally in a ```json fence) is kept as that object, so that

@@ -2,6 +2,7 @@ import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
 import { clipText, MAX_SUMMARY_CHARS } from "./limits.js";
+import { revisionRequest } from "./llm.js";
 import { ToolInputError, type PlanTool } from "./types.js";
 
 /** Each dependency's output is cut to this many characters in the prompt. */
@@ -53,6 +54,7 @@ export const summarizeTool: PlanTool<SummarizeArgs> = {
   schema: SummarizeArgs as unknown as z.ZodType<SummarizeArgs>,
   risk: "LOW",
   usesModel: true,
+  reflect: true,
   timeoutMs: 120_000,
   async run(args, ctx) {
     const material = args.text?.trim()
@@ -85,6 +87,7 @@ export const summarizeTool: PlanTool<SummarizeArgs> = {
           args.focus ? `Focus: ${args.focus}` : "",
           `Length: at most ${args.maxWords} words, as ${shape}.`,
           `Material:\n${material}`,
+          ctx.revision ? revisionRequest(ctx.revision) : "",
         ]
           .filter(Boolean)
           .join("\n\n"),

@@ -21,6 +21,21 @@ export interface ToolContext {
   goal: string;
   /** Tools that call a model report each response here so the run can account for its tokens. */
   reportUsage(usage: TokenUsage): void;
+  /**
+   * Set when the step is being revised (reflection): its previous draft and the critic's feedback on
+   * it. A tool that writes with a model should show both to the model and ask for a better draft.
+   */
+  revision?: StepRevision;
+}
+
+/** What a step revising its output is given: the draft the critic sent back and why. */
+export interface StepRevision {
+  /** 1 for the first revision, 2 for the second, … */
+  revision: number;
+  /** The draft being revised. */
+  draft: unknown;
+  /** The critic's feedback on that draft. */
+  feedback: string;
 }
 
 export interface TokenUsage {
@@ -47,6 +62,12 @@ export interface PlanTool<Args = Record<string, unknown>> {
   pinned?: boolean;
   /** True for tools whose work is done by a chat model (LLM steps); the `llm_steps` critic checks these. */
   usesModel?: boolean;
+  /**
+   * Steps of this tool reflect by default while the critic is on: the critic scores each draft and
+   * the step revises it with the feedback (`ToolContext.revision`), up to `maxRevisions` times. Only
+   * tools that `usesModel` can revise; the planner can also ask for it per step (`reflect`).
+   */
+  reflect?: boolean;
   /** Tool-specific emptiness (e.g. a search with no hits); an empty output fails the step. */
   isEmptyOutput?(output: unknown): boolean;
   run(args: Args, ctx: ToolContext): Promise<unknown>;

@@ -53,6 +53,7 @@ const wire = (s: {
   args: JSON.stringify(s.args),
   depends_on: s.depends_on ?? [],
   expected_output: `${s.description} (expected)`,
+  reflect: false,
 });
 
 /** Two parallel searches, an LLM extraction (checked by the critic), and a calculator step that fails. */
@@ -108,7 +109,7 @@ function fakeModel(faults: Partial<Record<Role, FakeReply[]>> = {}) {
       case "replanner":
         return { json: RECOVERY };
       case "critic":
-        return { json: { pass: true, reason: "Both figures match the cited sources." } };
+        return { json: { pass: true, score: 0.9, reason: "Both figures match the cited sources." } };
       case "llm_step": {
         const figure = (id: string) =>
           Number(/\$([\d.]+) billion/.exec(prompt.split(`[${id}]`)[1] ?? "")?.[1]);
@@ -167,7 +168,14 @@ async function setup(
   const config = { configurable: { thread_id: `e2e-${++threads}` } };
   const start = {
     ...config,
-    context: resolveSettings({ critic: "llm_steps", retryBaseDelayMs: 10, retryMaxDelayMs: 20, ...settings }),
+    // The answer review is off: these tests count every request; it has tests of its own.
+    context: resolveSettings({
+      critic: "llm_steps",
+      maxAnswerRevisions: 0,
+      retryBaseDelayMs: 10,
+      retryMaxDelayMs: 20,
+      ...settings,
+    }),
   };
   const fake = server;
   const requestsOf = (role: Role): RecordedRequest[] =>

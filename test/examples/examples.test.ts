@@ -20,7 +20,9 @@ describe("examples (offline, scripted models, real tools)", () => {
     expect(result.streamed).toBe(ANSWER);
     const types = result.events.map((e) => e.type);
     expect(types[0]).toBe("plan_created");
-    expect(types.at(-1)).toBe("final");
+    // The answer, then its review (the deterministic checks; no model with the critic off).
+    expect(types.slice(-2)).toEqual(["final", "answer_reviewed"]);
+    expect(result.state.answerReview).toMatchObject({ passed: true, by: ["checks"] });
     expect(result.events.filter((e) => e.type === "step_finished").map((e) => e.stepId)).toEqual(
       expect.arrayContaining(["nvda", "amd", "ratio"]),
     );

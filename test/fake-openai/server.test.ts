@@ -14,6 +14,7 @@ import { openAIModelProvider } from "../../src/models/provider.js";
 import { invokeStructured, StructuredOutputError } from "../../src/models/structured.js";
 import { resolveSettings } from "../../src/core/settings.js";
 import { CriticVerdictSchema } from "../../src/nodes/evaluator.js";
+import { AnswerVerdictSchema, ReflectionVerdictSchema } from "../../src/nodes/quality-prompts.js";
 import { WirePlanSchema } from "../../src/plan/schema.js";
 
 let server: FakeOpenAI | undefined;
@@ -338,7 +339,15 @@ describe("fake OpenAI server through ChatOpenAI", () => {
   it("accepts the planner's plan schema in strict mode", async () => {
     const plan = {
       steps: [
-        { id: "s1", description: "d", tool: "search", args: "{}", depends_on: [], expected_output: "e" },
+        {
+          id: "s1",
+          description: "d",
+          tool: "search",
+          args: "{}",
+          depends_on: [],
+          expected_output: "e",
+          reflect: false,
+        },
       ],
     };
     const s = await start([{ json: plan }]);
@@ -347,6 +356,20 @@ describe("fake OpenAI server through ChatOpenAI", () => {
     });
     expect(value).toEqual(plan);
     expect(s.requests[0]).toMatchObject({ status: 200, outcome: "json_content" });
+  });
+
+  it("accepts the critic's scored verdict and the answer review's verdict in strict mode", async () => {
+    const verdict = { pass: false, score: 0.4, reason: "add AMD" };
+    const review = { complete: true, supported: false, problems: ["the 9.18 is not computed"] };
+    const s = await start([{ json: verdict }, { json: review }]);
+    const read = (schema: z.ZodType, name: string) =>
+      invokeStructured(model(s), schema, [new HumanMessage(name)], { name });
+    expect((await read(ReflectionVerdictSchema, "verdict")).value).toEqual(verdict);
+    expect((await read(AnswerVerdictSchema, "answer_review")).value).toEqual(review);
+    expect(s.requests.map((r) => [r.status, r.outcome])).toEqual([
+      [200, "json_content"],
+      [200, "json_content"],
+    ]);
   });
 
   it("returns tool calls from bindTools, invoked and streamed", async () => {

@@ -6,6 +6,7 @@ import {
   strictSchemaProblems,
 } from "../../src/testing/fake-openai/strict.js";
 import { CriticVerdictSchema } from "../../src/nodes/evaluator.js";
+import { AnswerVerdictSchema, ReflectionVerdictSchema } from "../../src/nodes/quality-prompts.js";
 import { WirePlanSchema } from "../../src/plan/schema.js";
 
 const closed = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -20,6 +21,8 @@ describe("strictSchemaProblems", () => {
   it("accepts the agent's own structured-output schemas as zod renders them", () => {
     expect(strictSchemaProblems(z.toJSONSchema(WirePlanSchema))).toEqual([]);
     expect(strictSchemaProblems(z.toJSONSchema(CriticVerdictSchema))).toEqual([]);
+    expect(strictSchemaProblems(z.toJSONSchema(ReflectionVerdictSchema))).toEqual([]);
+    expect(strictSchemaProblems(z.toJSONSchema(AnswerVerdictSchema))).toEqual([]);
   });
 
   it("accepts nullable fields, enums, anyOf below the root, $defs references and recursion", () => {

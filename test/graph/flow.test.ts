@@ -9,6 +9,8 @@ import { fakeTool } from "../helpers/tools.js";
 const lookup = () =>
   fakeTool("lookup", z.object({ key: z.string() }).strict(), (a) => ({ key: a.key, value: a.key.length }));
 const add = () => fakeTool("add", z.object({ a: z.number(), b: z.number() }).strict(), (a) => a.a + a.b);
+/** The answer reviewer's approval: with the critic on, the answer is reviewed by the evaluator model too. */
+const REVIEW_OK = { structured: { complete: true, supported: true, problems: [] } };
 const promptOf = (m: { calls: { messages: { content: unknown }[] }[] }, call: number) =>
   m.calls[call]?.messages.map((x) => String(x.content)).join("\n") ?? "";
 
@@ -374,6 +376,7 @@ describe("evaluator critic", () => {
         evaluator: [
           { structured: { pass: false, reason: "not what was asked" } },
           { structured: { pass: true, reason: "good" } },
+          REVIEW_OK,
         ],
         synthesizer: ["done"],
       },
@@ -385,7 +388,7 @@ describe("evaluator critic", () => {
       error: "rejected by the critic: not what was asked",
     });
     expect(state.steps.b?.evaluation).toEqual({ ok: true, reason: "good", by: "critic" });
-    expect(models.evaluator.callCount).toBe(2);
+    expect(models.evaluator.callCount).toBe(3); // two verdicts and the answer review
     expect(promptOf(models.evaluator, 0)).toContain("Expected output: something");
     expect(eventsOf(events, "step_evaluated").map((e) => [e.stepId, e.ok, e.by])).toEqual([
       ["a", false, "critic"],
@@ -401,6 +404,7 @@ describe("evaluator critic", () => {
         evaluator: [
           { structured: { verdict: "looks fine" } },
           { structured: { pass: true, reason: "matches" } },
+          REVIEW_OK,
         ],
         synthesizer: ["done"],
       },
@@ -410,7 +414,7 @@ describe("evaluator critic", () => {
     expect(state.error).toBeNull();
     expect(state.steps.a).toMatchObject({ status: "succeeded", evaluation: { ok: true, by: "critic" } });
     expect(promptOf(models.evaluator, 1)).toMatch(/Your last answer could not be read: .*pass/);
-    expect(state.usage.evaluator?.calls).toBe(1);
+    expect(state.usage.evaluator?.calls).toBe(2); // the readable verdict and the answer review
   });
 
   it("fails the step, not the run, when the critic's verdict stays unreadable; the replanner recovers", async () => {
@@ -425,6 +429,7 @@ describe("evaluator critic", () => {
           { structured: { verdict: "?" } },
           { structured: { pass: "maybe" } },
           { structured: { pass: true, reason: "ok" } },
+          REVIEW_OK,
         ],
         synthesizer: ["done"],
       },
@@ -439,7 +444,7 @@ describe("evaluator critic", () => {
     );
     expect(state.steps.b?.status).toBe("succeeded");
     expect(state.replans).toBe(1);
-    expect(models.evaluator.callCount).toBe(3);
+    expect(models.evaluator.callCount).toBe(4); // three verdicts and the answer review
   });
 
   it("holds back a dependent until the critic has passed its dependency", async () => {
@@ -462,6 +467,7 @@ describe("evaluator critic", () => {
             return { structured: { pass: true, reason: "ok" } };
           },
           { structured: { pass: true, reason: "ok" } },
+          REVIEW_OK,
         ],
         synthesizer: ["done"],
       },

@@ -31,9 +31,11 @@ describe("the sales scenario", () => {
     expect(summary).toContain("East Gizmo in 2024-08: revenue $43,294 (z 9.68)");
     expect(summary).toContain("West Sprocket in 2024-11: units 3192 (z 13.19), revenue $36,964 (z 8.13)");
     expect(summary).toContain("North Gadget in 2024-06");
-    // The summary step ran on the executor model and was checked by the critic.
+    // The summary step ran on the executor model and was checked by the critic (which approved the
+    // first draft); the evaluator model also reviewed the answer.
     expect(models.executor.callCount).toBe(1);
-    expect(models.evaluator.callCount).toBe(1);
+    expect(models.evaluator.callCount).toBe(2);
+    expect(state.answerReview).toMatchObject({ passed: true, by: ["checks", "reviewer"] });
     expect(state.finalAnswer).toContain(`${summary} [step_5]`);
     expect(state.finalAnswer).toMatch(/\[step_4\].*\[step_2\].*\[step_3\].*\[step_1\]/);
   });

@@ -1,0 +1,105 @@
+import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
+import { z } from "zod";
+import type { PlanStep } from "../plan/schema.js";
+import { outputText } from "./prompts.js";
+
+/**
+ * The critic's verdict on one draft of a reflecting step, as the model is asked for it (OpenAI
+ * strict mode: every field required). Named "verdict" like the pass/fail critic's.
+ */
+export const ReflectionVerdictSchema = z
+  .object({
+    pass: z.boolean().describe("True when the draft satisfies the expected output and needs no revision."),
+    score: z
+      .number()
+      .describe("How good the draft is, from 0 (unusable) to 1 (fully satisfies the expected output)."),
+    reason: z
+      .string()
+      .describe(
+        "If it does not pass: exactly what is wrong or missing and how to fix it (the step gets this to revise " +
+          "its draft). If it passes: why, in one sentence.",
+      ),
+  })
+  .strict();
+
+/**
+ * The verdict as it is read: a missing score, or one that is not a number, is not an unreadable
+ * verdict but a score of 0, said so in the step's record (see `normaliseScore`).
+ */
+export const ReflectionVerdictReadSchema = z.object({
+  pass: z.boolean(),
+  score: z.unknown().optional(),
+  reason: z.string(),
+});
+
+export interface ReflectionCriticPromptInput {
+  goal: string;
+  step: PlanStep;
+  /** The outputs the step worked from, so that the critic can check facts against them. */
+  inputs: { id: string; description: string; output: unknown }[];
+  draft: unknown;
+  /** 0 for the step's first draft, then 1, 2, … for its revisions. */
+  revision: number;
+}
+
+export function buildReflectionCriticPrompt(input: ReflectionCriticPromptInput): BaseMessage[] {
+  const inputs = input.inputs.length
+    ? `\nInputs the step worked from:\n${input.inputs
+        .map((d) => `[${d.id}] ${d.description}\n${outputText(d.output)}`)
+        .join("\n\n")}\n`
+    : "";
+  const which = input.revision === 0 ? "Draft" : `Draft (revision ${input.revision})`;
+  return [
+    new SystemMessage(
+      "You review one step of a plan-and-execute agent. Decide whether the step's draft satisfies its expected " +
+        "output, and score it from 0 (unusable) to 1 (fully satisfies it). When it does not pass, say exactly what " +
+        "to change: your reason is sent back to the step, which revises its draft. Be strict about facts and " +
+        "numbers (they must come from the inputs), lenient about wording.",
+    ),
+    new HumanMessage(
+      `Goal: ${input.goal}\nStep ${input.step.id}: ${input.step.description}\nExpected output: ${input.step.expected_output}\n` +
+        `${inputs}\n${which}: ${outputText(input.draft)}`,
+    ),
+  ];
+}
+
+/** The reviewer's verdict on the final answer (OpenAI strict mode: every field required). */
+export const AnswerVerdictSchema = z
+  .object({
+    complete: z.boolean().describe("True when the answer addresses every part of the goal."),
+    supported: z
+      .boolean()
+      .describe("True when every claim and every number in the answer follows from the step results."),
+    problems: z
+      .array(z.string())
+      .describe(
+        "Each problem on its own: what is missing or unsupported, and what would fix it. Empty when there is none.",
+      ),
+  })
+  .strict();
+
+export interface AnswerReviewPromptInput {
+  goal: string;
+  answer: string;
+  results: { id: string; description: string; output: string }[];
+  failures: { id: string; description: string; error: string }[];
+}
+
+export function buildAnswerReviewPrompt(input: AnswerReviewPromptInput): BaseMessage[] {
+  const results =
+    input.results.map((r) => `[${r.id}] ${r.description}\n${r.output}`).join("\n\n") || "(none)";
+  const failures = input.failures.length
+    ? `\n\nSteps that did not succeed:\n${input.failures.map((f) => `[${f.id}] ${f.description}: ${f.error}`).join("\n")}`
+    : "";
+  return [
+    new SystemMessage(
+      "You review the final answer of a plan-and-execute agent against its goal and the results of its steps. " +
+        "complete: does it address every part of the goal? supported: does every claim and number follow from " +
+        "the step results (citations in square brackets name the step)? List each problem specifically; a " +
+        "problem you list starts another round of steps, so list only real ones.",
+    ),
+    new HumanMessage(
+      `Goal: ${input.goal}\n\nStep results:\n${results}${failures}\n\nAnswer:\n${input.answer}`,
+    ),
+  ];
+}
