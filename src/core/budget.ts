@@ -1,5 +1,5 @@
 import type { BudgetKey, Settings } from "./settings.js";
-import type { StepRecord, UsageByRole } from "./state.js";
+import { addUsage, type StepRecord, type UsageByRole } from "./state.js";
 
 export interface Price {
   inputPerMTok: number;
@@ -81,4 +81,30 @@ export function exceededBudgets(state: BudgetState, settings: Settings): BudgetU
     if (limit !== null && used[key] >= limit) out.push({ key, limit, used: used[key] });
   }
   return out;
+}
+
+/**
+ * Budgets checked inside a node, between its steps rather than only between nodes: usage is added
+ * as it arrives (`add`), and `reached()` names the limits crossed so far, counting this pass's
+ * working time. Steps executed are counted by the executor itself.
+ */
+export function passBudget(state: BudgetState, settings: Settings, passStarted = Date.now()) {
+  let passUsage: UsageByRole = {};
+  return {
+    add(usage: UsageByRole): void {
+      passUsage = addUsage(passUsage, usage);
+    },
+    reached(): BudgetKey[] {
+      return exceededBudgets(
+        {
+          usage: addUsage(state.usage, passUsage),
+          steps: state.steps,
+          activeMs: state.activeMs + (Date.now() - passStarted),
+        },
+        settings,
+      )
+        .filter((b) => b.key !== "maxStepsExecuted")
+        .map((b) => b.key);
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { exceededBudgets } from "../core/budget.js";
+import { passBudget } from "../core/budget.js";
 import { z } from "zod";
 import { runSettings, type Settings } from "../core/settings.js";
 import { progressWriter } from "../core/events.js";
@@ -75,18 +75,7 @@ export function createEvaluatorNode(deps: NodeDeps) {
     });
     let usage: UsageByRole = {};
     // Tokens used so far in this pass, as they arrive, so that no revision starts over a budget.
-    let liveUsage: UsageByRole = {};
-    const budgetReached = () =>
-      exceededBudgets(
-        {
-          usage: addUsage(state.usage, liveUsage),
-          steps: state.steps,
-          activeMs: state.activeMs + (Date.now() - passStarted),
-        },
-        settings,
-      )
-        .filter((b) => b.key !== "maxStepsExecuted")
-        .map((b) => b.key);
+    const budget = passBudget(state, settings, passStarted);
 
     // Reflection loops start first, synchronously and in plan order: their task ids follow call order.
     const loops = new Map<string, Promise<ReflectionOutcome>>();
@@ -96,9 +85,9 @@ export function createEvaluatorNode(deps: NodeDeps) {
       if (!reflects(step, deps.tools, settings)) continue;
       const ctx = reflectionContext(deps, state, step, record, settings, config, {
         emit,
-        budgetReached,
+        budgetReached: budget.reached,
         onUsage: (role, u) => {
-          liveUsage = addUsage(liveUsage, { [role]: u });
+          budget.add({ [role]: u });
         },
       });
       const loop = durable(`${stepRunName(step)} reflection`, () => reflectStep(ctx));
@@ -127,7 +116,7 @@ export function createEvaluatorNode(deps: NodeDeps) {
           );
           for (const callUsage of verdict.usage) {
             usage = addUsage(usage, { evaluator: callUsage });
-            liveUsage = addUsage(liveUsage, { evaluator: callUsage });
+            budget.add({ evaluator: callUsage });
           }
           evaluation = verdict.evaluation;
         }

@@ -19,7 +19,7 @@ import type {
 import { addUsage, stepRecordOf, type UsageByRole } from "../core/state.js";
 import { idRecord, RESERVED_STEP_IDS, stepIdProblem } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
-import { exceededBudgets, stepsExecuted } from "../core/budget.js";
+import { passBudget, stepsExecuted } from "../core/budget.js";
 import { actionDigest } from "../plan/digest.js";
 import { prepareArgs, runStep, type StepOutcome, type StepRunOptions } from "../execution/run-step.js";
 import { RISK_TIERS, type RiskTier } from "../tools/types.js";
@@ -89,16 +89,7 @@ export function createExecutorNode(deps: NodeDeps) {
     // Usage of the steps that finished in this pass, so that budgets bind between steps, not
     // only between nodes: once a limit is crossed no new step starts, and the run goes to the
     // budget stop. The overshoot is at most the steps already running.
-    let passUsage: UsageByRole = {};
-    const budgetReached = () =>
-      exceededBudgets(
-        {
-          usage: addUsage(state.usage, passUsage),
-          steps: state.steps,
-          activeMs: state.activeMs + (Date.now() - passStarted),
-        },
-        settings,
-      ).filter((b) => b.key !== "maxStepsExecuted");
+    const budget = passBudget(state, settings, passStarted);
 
     const waitForDependencies = async (step: PlanStep): Promise<StepOutcome | null> => {
       for (const dep of step.depends_on) {
@@ -142,9 +133,8 @@ export function createExecutorNode(deps: NodeDeps) {
       }));
       return limiter.run(async () => {
         if (stepsLeft <= 0) return blocked(step, "the step budget is used up");
-        const reached = budgetReached();
-        if (reached.length > 0)
-          return blocked(step, `budget reached: ${reached.map((b) => b.key).join(", ")}`);
+        const reached = budget.reached();
+        if (reached.length > 0) return blocked(step, `budget reached: ${reached.join(", ")}`);
         stepsLeft -= 1;
         const crashes = await priorUnfinishedStarts(step, saver);
         if (crashes >= settings.maxStepCrashes) return crashLooped(step, crashes, emit);
@@ -174,7 +164,7 @@ export function createExecutorNode(deps: NodeDeps) {
       // Registered before any dependent awaits it, so a dependent's budget check sees this usage.
       outcome.then(
         (o) => {
-          if ("usage" in o && o.usage) passUsage = addUsage(passUsage, { executor: o.usage });
+          if ("usage" in o && o.usage) budget.add({ executor: o.usage });
         },
         () => {},
       );
