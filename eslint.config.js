@@ -43,7 +43,7 @@ const layerRules = LAYERS.flatMap((folders, level) => {
 });
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".plan-execute/", "coverage/", "bin/"] },
+  { ignores: ["dist/", ".test-build/", "node_modules/", ".plan-execute/", "coverage/", "bin/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -5,7 +6,18 @@ import { defineConfig } from "vitest/config";
  * and `e2e` (`*.e2e.test.ts`: spawned processes, servers, the built CLI in dist/).
  */
 export default defineConfig({
+  resolve: {
+    alias: [
+      // The calculator's worker runs from the bundle test/global-setup.ts builds, not through tsx.
+      {
+        find: /^\.\/calculator-worker-module\.js$/,
+        replacement: fileURLToPath(new URL("./test/helpers/calculator-worker-module.ts", import.meta.url)),
+      },
+    ],
+  },
   test: {
+    // Bundles the processes tests spawn (test/fixtures, the calculator's worker) once per run.
+    globalSetup: ["test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [

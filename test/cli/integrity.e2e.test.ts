@@ -13,7 +13,7 @@ import { ToolRegistry } from "../../src/tools/registry.js";
 /**
  * The CLI's promises about one thread, with real processes: two resumes at once send one email;
  * a fork answered differently sends nothing; a new run on a waiting thread is refused. Each CLI
- * process costs seconds (tsx), so this file starts eight in all.
+ * process costs a second or more of start-up, so this file starts eight in all.
  */
 const dir = mkdtempSync(join(tmpdir(), "pe-cli-integrity-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -21,7 +21,6 @@ const effectsFile = join(dir, "effects.log");
 writeFileSync(effectsFile, "");
 const saver = SqliteSaver.fromConnString(db);
 const { agent, planner } = raceAgent(effectsFile, saver);
-const fixture = new URL("../fixtures/resume-child.ts", import.meta.url).pathname;
 let children: LeaseChild[] = [];
 /** Trials per variant (even: half have one HIGH step, half two). */
 const FAIL_FAST_TRIALS = 24;
@@ -30,7 +29,7 @@ const WAITING_TRIALS = 12;
 beforeAll(async () => {
   // Tables first, so the children never race to create them.
   await saver.getTuple({ configurable: { thread_id: "none" } });
-  children = [0, 1].map(() => startLineChild(fixture, [db, effectsFile]));
+  children = [0, 1].map(() => startLineChild("resume-child", [db, effectsFile]));
   for (const child of children) expect(await child.nextLine(80_000)).toBe("ready");
 }, 90_000);
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { fixture } from "../helpers/fixtures.js";
 
 /**
  * The crash-loop breaker, with real process deaths: a step whose tool ends its own process
@@ -13,7 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
  */
 const dir = mkdtempSync(join(tmpdir(), "pe-crash-loop-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const child = new URL("../fixtures/crash-loop-child.ts", import.meta.url).pathname;
+const child = fixture("crash-loop-child");
 const db = join(dir, "checkpoints.sqlite");
 
 interface Report {
@@ -35,11 +36,9 @@ function runChild(
   const marks = join(dir, thread);
   mkdirSync(marks, { recursive: true });
   return new Promise((resolve) => {
-    const proc = spawn(
-      process.execPath,
-      ["--import", "tsx", child, where, marks, thread, kind, String(maxStepCrashes)],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const proc = spawn(process.execPath, [child, where, marks, thread, kind, String(maxStepCrashes)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     proc.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

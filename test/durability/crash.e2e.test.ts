@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { fixture } from "../helpers/fixtures.js";
 
 /** Kill points across the suite; `npm run soak:crash` raises it to 50. */
 const KILLS = Number(process.env.CRASH_KILLS ?? 10);
@@ -10,7 +11,7 @@ const THREADS = Math.max(1, Math.ceil(KILLS / 2));
 
 const dir = mkdtempSync(join(tmpdir(), "pe-crash-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const child = new URL("../fixtures/crash-child.ts", import.meta.url).pathname;
+const child = fixture("crash-child");
 
 function seeded(seed: number) {
   let a = seed;
@@ -26,7 +27,7 @@ function seeded(seed: number) {
  */
 function runChild(args: string[], killAfterMs: number | null): Promise<{ code: number | null; ms: number }> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", child, ...args], {
+    const proc = spawn(process.execPath, [child, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -35,7 +36,7 @@ function runChild(args: string[], killAfterMs: number | null): Promise<{ code: n
     proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     proc.stdout.on("data", (d: Buffer) => {
       stdout += d.toString();
-      // Timed from "started", not from the spawn: loading through tsx takes seconds on a busy machine.
+      // Timed from "started", not from the spawn: loading takes seconds on a busy machine.
       if (startedAt === undefined && stdout.includes("started")) {
         startedAt = Date.now();
         if (killAfterMs !== null) setTimeout(() => proc.kill("SIGKILL"), killAfterMs);

@@ -12,6 +12,7 @@ import type { PlanExecuteStateType } from "../../src/core/state.js";
 import { fixedModelProvider } from "../../src/models/provider.js";
 import { scriptedRoles } from "../../src/testing/scripted.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
+import { fixture } from "../helpers/fixtures.js";
 
 /**
  * PostgreSQL as the checkpointer of many processes. Every run works in databases of its own
@@ -41,7 +42,7 @@ const runId = `pe_test_${process.pid}_${randomBytes(4).toString("hex")}`;
 const databases: string[] = [];
 const dir = mkdtempSync(join(tmpdir(), "pe-pg-"));
 const bin = new URL("../../bin/plan-execute.js", import.meta.url).pathname;
-const worker = new URL("../fixtures/pg-worker.ts", import.meta.url).pathname;
+const worker = fixture("pg-worker");
 
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
@@ -188,7 +189,7 @@ describe.skipIf(!admin)(`PostgreSQL checkpointer for many processes (${shown})`,
 
       // Both workers load, say "ready", and are then released together: their setup() calls overlap.
       const procs = assigned.map((threads, w) =>
-        spawn(process.execPath, ["--import", "tsx", worker, url, marks, `w${w}`, ...threads], {
+        spawn(process.execPath, [worker, url, marks, `w${w}`, ...threads], {
           stdio: ["pipe", "pipe", "pipe"],
         }),
       );

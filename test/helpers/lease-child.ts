@@ -1,7 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
-
-const fixture = new URL("../fixtures/lease-child.ts", import.meta.url).pathname;
+import { fixture, type FixtureName } from "./fixtures.js";
 
 /** test/fixtures/lease-child.ts running, with its stdout as a queue of lines. */
 export interface LeaseChild {
@@ -17,13 +16,12 @@ export interface LeaseChild {
 const running = new Set<ChildProcessWithoutNullStreams>();
 
 export function startLeaseChild(args: string[]): LeaseChild {
-  return startLineChild(fixture, args);
+  return startLineChild("lease-child", args);
 }
 
-/** Any fixture run through tsx that talks in lines on stdin/stdout (see {@link LeaseChild}). */
-export function startLineChild(fixturePath: string, args: string[]): LeaseChild {
-  const name = fixturePath.split("/").at(-1);
-  const proc = spawn(process.execPath, ["--import", "tsx", fixturePath, ...args], { stdio: "pipe" });
+/** Any bundled fixture that talks in lines on stdin/stdout (see {@link LeaseChild}). */
+export function startLineChild(name: FixtureName, args: string[]): LeaseChild {
+  const proc = spawn(process.execPath, [fixture(name), ...args], { stdio: "pipe" });
   running.add(proc);
   let stderr = "";
   proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { calculatorTool, createCalculatorTool } from "../../src/tools/calculator.js";
 import { ToolInputError, type ToolContext } from "../../src/tools/types.js";
+import { fixture } from "../helpers/fixtures.js";
 
 const ctx: ToolContext = {
   signal: new AbortController().signal,
@@ -164,7 +165,7 @@ function watchRss(): { stop(): number } {
  */
 describe("calculator: runaway expressions", () => {
   // The time limit is 5 s once the worker is up; a worker killed by the previous case starts
-  // again first (~1.5 s of CPU, several seconds on a loaded machine, more through tsx).
+  // again first (~0.4 s of CPU, seconds on a loaded machine).
   const BOUND_MS = 25_000;
   const MAX_RSS_GROWTH = 200 * 1024 * 1024;
 
@@ -268,8 +269,8 @@ describe("calculator: result size", () => {
 
 describe("calculator: worker process", () => {
   it("does not keep the process alive once idle", { timeout: 60_000 }, async () => {
-    const child = new URL("../fixtures/calc-child.ts", import.meta.url).pathname;
-    const proc = spawn(process.execPath, ["--import", "tsx", child, "6 * 7"], {
+    const child = fixture("calc-child");
+    const proc = spawn(process.execPath, [child, "6 * 7"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

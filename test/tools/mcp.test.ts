@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMcpTools, McpConfigError, parseMcpConfig, readMcpConfig } from "../../src/tools/mcp.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 import { runTool, toolNamed } from "../fixtures/tool-context.js";
+import { fixture } from "../helpers/fixtures.js";
 
-const SERVER = fileURLToPath(new URL("../fixtures/mcp-server.ts", import.meta.url));
-// `--import tsx` resolves tsx from the server's working folder: the repository.
+const SERVER = fixture("mcp-server");
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const stdioServer = (extra: Record<string, unknown> = {}) => ({
   command: process.execPath,
-  args: ["--import", "tsx", SERVER],
+  args: [SERVER],
   cwd: REPO,
   ...extra,
 });

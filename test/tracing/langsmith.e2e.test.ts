@@ -11,6 +11,7 @@ import { TransientToolError } from "../../src/tools/types.js";
 import { plan, scriptedAgent } from "../helpers/agent.js";
 import { fakeTool } from "../helpers/tools.js";
 import { startCaptureServer, type CaptureServer, type CapturedRun } from "./capture-server.js";
+import { fixture } from "../helpers/fixtures.js";
 
 let server: CaptureServer;
 beforeEach(async () => {
@@ -198,13 +199,13 @@ describe("LangSmith tracing", () => {
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(LANGSMITH|LANGCHAIN)_/.test(k)),
     );
-    const child = new URL("../fixtures/trace-child.ts", import.meta.url).pathname;
+    const child = fixture("trace-child");
     const { code, stdout, stderr } = await new Promise<{
       code: number | null;
       stdout: string;
       stderr: string;
     }>((resolve) => {
-      const proc = spawn(process.execPath, ["--import", "tsx", child, "trace-env"], {
+      const proc = spawn(process.execPath, [child, "trace-env"], {
         stdio: ["ignore", "pipe", "pipe"],
         env: {
           ...env,
