@@ -18,6 +18,9 @@ export default defineConfig({
   test: {
     // Bundles the processes tests spawn (test/fixtures, the calculator's worker) once per run.
     globalSetup: ["test/global-setup.ts"],
+    // Two files at a time even on two cores (vitest's default there is one): most of an e2e file's
+    // time is spent waiting on a process it started, which leaves a core idle.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [
@@ -30,6 +33,8 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/**/*.e2e.test.ts"],
+          // Refuses to run against a missing or stale dist/.
+          globalSetup: ["test/e2e-setup.ts"],
           // Spawned processes and servers: slower on a busy machine than in-process tests.
           testTimeout: 120_000,
           hookTimeout: 180_000,

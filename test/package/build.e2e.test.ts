@@ -1,6 +1,6 @@
 /**
- * The package as a consumer gets it: `npm run build` in a copy of the project, `npm pack`, the
- * tarball unpacked into another project's node_modules, then imported by package name from plain
+ * The package as a consumer gets it: the built project (`npm test` builds it first) packed with
+ * `npm pack`, the tarball unpacked into another project's node_modules, then imported by package name from plain
  * `node` (no tsx) and type-checked with `tsc`, so that `files`, `exports`, `types` and the bundled
  * data files are all exercised. The consumer's other dependencies are links to this repo's.
  */
@@ -103,23 +103,18 @@ export type Seen = ProgressEvent["type"] | FakeOpenAI["url"];
 describe("the built package", () => {
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), "pe-package-"));
-    // A copy of the project, so the build and the pack see one consistent tree and leave the repo alone.
+    // The package as `npm pack` makes it from the build `npm test` just made (the e2e setup refuses a
+    // stale one), packed from a copy so that nothing is written into the repository.
     const stage = join(tmp, "stage");
-    mkdirSync(join(stage, "scripts"), { recursive: true });
-    for (const entry of [
-      "package.json",
-      "tsconfig.json",
-      "tsconfig.build.json",
-      "README.md",
-      ".env.example",
-      "scripts/build-worker.mjs",
-    ]) {
+    mkdirSync(stage);
+    for (const entry of ["package.json", "README.md", ".env.example"]) {
       cpSync(join(ROOT, entry), join(stage, entry));
     }
-    for (const dir of ["src", "bin"]) cpSync(join(ROOT, dir), join(stage, dir), { recursive: true });
-    symlinkSync(join(ROOT, "node_modules"), join(stage, "node_modules"), "dir");
-    await run("npm", ["run", "build"], { cwd: stage });
-    const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", tmp], { cwd: stage });
+    for (const dir of ["dist", "bin"]) cpSync(join(ROOT, dir), join(stage, dir), { recursive: true });
+    // --ignore-scripts: `prepare` would build again.
+    const { stdout } = await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", tmp], {
+      cwd: stage,
+    });
     const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
     packed = info!.files.map((f) => f.path);
 
