@@ -120,6 +120,38 @@ function toPlain(value: unknown, limits: ResultLimits): unknown {
   return value;
 }
 
+/**
+ * Removes commas that separate digit groups ("60,922 / 25,790"), where a comma can mean nothing
+ * else: outside any function call's parentheses and any matrix's brackets (inside grouping
+ * parentheses too). Inside a call or a matrix a comma separates arguments or elements, so
+ * `max(100,200)` stays two arguments and `[1,000]` two elements.
+ */
+function dropThousandsSeparators(expression: string): string {
+  // One entry per open bracket: true where a comma inside it separates arguments or elements.
+  const separates: boolean[] = [];
+  let out = "";
+  for (let i = 0; i < expression.length; i++) {
+    const ch = expression[i]!;
+    if (ch === "(") {
+      // A call's parentheses follow a name (or a closing bracket, e.g. `f(1)(2)`); grouping ones don't.
+      separates.push(/[A-Za-z0-9_)\]]\s*$/.test(out) && !/(^|[^A-Za-z0-9_.])\d+(\.\d*)?\s*$/.test(out));
+    } else if (ch === "[") {
+      separates.push(true);
+    } else if (ch === ")" || ch === "]") {
+      separates.pop();
+    } else if (
+      ch === "," &&
+      !separates.at(-1) &&
+      /\d$/.test(out) &&
+      /^\d{3}(?!\d)/.test(expression.slice(i + 1))
+    ) {
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
 function hasNonFinite(value: unknown): boolean {
   if (typeof value === "number") return !Number.isFinite(value);
   return Array.isArray(value) && value.some(hasNonFinite);
@@ -130,8 +162,7 @@ function hasNonFinite(value: unknown): boolean {
  * a syntax error, an undefined symbol, a disabled function, a non-finite or too large result.
  */
 export function evaluateToPlain(evaluate: Evaluate, expression: string, limits: ResultLimits): unknown {
-  // "60,922" is a thousands separator here, not an argument separator.
-  const cleaned = expression.replace(/(?<=\d),(?=\d{3}(?!\d))/g, "");
+  const cleaned = dropThousandsSeparators(expression);
   let result: unknown;
   try {
     result = toPlain(evaluate(cleaned), limits);

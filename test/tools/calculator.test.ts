@@ -42,6 +42,15 @@ describe("calculatorTool", () => {
     await expect(calc("60,922 / 25,790")).resolves.toBe(60922 / 25790);
     await expect(calc("1,234,567 + 1")).resolves.toBe(1234568);
     await expect(calc("max(1,2)")).resolves.toBe(2);
+    await expect(calc("(60,922 + 78) / 1,000")).resolves.toBe(61);
+  });
+
+  it("reads commas inside a call or a matrix as separators of arguments and elements", async () => {
+    await expect(calc("max(100,200)")).resolves.toBe(200);
+    await expect(calc("min(100,200, 300)")).resolves.toBe(100);
+    await expect(calc("round(60.922,2)")).resolves.toBe(60.92);
+    await expect(calc("sum([1,000, 2,000])")).resolves.toBe(3);
+    await expect(calc("2 * max(1,234, (5,000))")).resolves.toBe(10_000);
   });
 
   it("does not round", async () => {
