@@ -80,8 +80,10 @@ export function createExecutorNode(deps: NodeDeps) {
       emit,
       signal: config.signal,
     };
-    // Every running step listens to the run's abort signal; many parallel steps are expected here.
-    if (config.signal) setMaxListeners(Math.max(32, state.plan.length * 2), config.signal);
+    // Every running step listens to the run's abort signal, about twice (its task, its attempt's
+    // timeout), and LangGraph adds its own: many listeners are expected here. The limit still catches
+    // a leak that grows past the plan's size.
+    if (config.signal) setMaxListeners(state.plan.length * 4 + 32, config.signal);
     const limiter = new Semaphore(settings.maxConcurrency);
     let stepsLeft = (settings.maxStepsExecuted ?? Infinity) - stepsExecuted(state.steps);
     const inFlight = new Map<string, Promise<StepOutcome>>();

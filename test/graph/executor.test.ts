@@ -54,6 +54,28 @@ describe("executor scheduling", () => {
     expect(afterFast.end).toBeLessThan(slow.end);
   });
 
+  it("runs 24 steps at once without a MaxListenersExceededWarning on the run's signal", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const w = waitTool();
+      const steps = Array.from({ length: 24 }, (_, i) => ({
+        id: `s${i}`,
+        tool: "wait",
+        args: { ms: 30, label: `s${i}` },
+      }));
+      const { agent } = scriptedAgent({ planner: [plan(...steps)], ...answer }, [w.tool]);
+      const { state } = await run(agent, { goal: "g" }, { context: { maxConcurrency: 24, maxSteps: 24 } });
+      expect(Object.values(state.steps).every((r) => r.status === "succeeded")).toBe(true);
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("never runs more steps at once than maxConcurrency", async () => {
     let running = 0;
     let peak = 0;
