@@ -39,13 +39,23 @@ export function watchWrites(config: {
   return watchSaver(config.configurable?.[CONFIG_KEY_CHECKPOINTER] as BaseCheckpointSaver | undefined);
 }
 
+/** Rounds of waiting {@link writesSaved} allows before it lets the tool start anyway. */
+const MAX_ROUNDS = 16;
+
 /**
- * Resolves once every write the saver had started has finished. Waits one turn of the event loop
- * first, so that LangGraph has started saving a task that just settled.
+ * Resolves once the saver has written what it was writing, and what was queued behind that.
+ * LangGraph calls `putWrites` for a task that just settled on a later turn of the event loop, and
+ * chains each checkpoint's `put` after the previous one's: a checkpoint queued behind one still in
+ * flight (PostgreSQL) is only handed to the saver once that one is done — and a task's writes are
+ * worth nothing without the checkpoint they belong to. So this waits a turn, then for everything
+ * in flight, and again, until a turn finds the saver idle (at most {@link MAX_ROUNDS} rounds, so
+ * parallel steps that keep it busy can't hold a tool back for ever).
  */
 export async function writesSaved(saver: BaseCheckpointSaver | undefined): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
   const pending = saver ? inFlight.get(saver) : undefined;
-  // What was being written then (the step's start marker among it): later writes need not hold the tool.
-  if (pending && pending.size > 0) await Promise.allSettled([...pending]);
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!pending || pending.size === 0) return;
+    await Promise.allSettled([...pending]);
+  }
 }
