@@ -2,9 +2,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { testDatabases } from "../helpers/postgres.js";
 import { fixture } from "../helpers/fixtures.js";
 
 /**
@@ -141,36 +140,10 @@ describe("crash-loop breaker: a step that keeps ending the process", () => {
 });
 
 /** PostgreSQL writes a task's result over the network: the start marker must still be saved before the tool runs. */
-const PG_BASE = process.env.PLAN_EXECUTE_TEST_PG_URL || "postgres://postgres@127.0.0.1:5432/test";
+const pgdb = await testDatabases("pe_crash_loop", "the PostgreSQL crash-loop test");
+afterAll(async () => pgdb?.dropAll());
 
-async function pgDatabase(): Promise<{ url: string; drop: () => Promise<void> } | null> {
-  const admin = new pg.Client({ connectionString: PG_BASE, connectionTimeoutMillis: 3_000 });
-  admin.on("error", () => {});
-  try {
-    await admin.connect();
-  } catch (err) {
-    console.warn(
-      `PostgreSQL not reachable (${(err as Error).message}): skipping the PostgreSQL crash-loop test`,
-    );
-    return null;
-  }
-  const name = `pe_crash_loop_${process.pid}_${randomBytes(3).toString("hex")}`;
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(PG_BASE);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
-
-const postgres = await pgDatabase();
-afterAll(async () => postgres?.drop());
-
-describe.skipIf(!postgres)("crash-loop breaker on PostgreSQL", () => {
+describe.skipIf(!pgdb)("crash-loop breaker on PostgreSQL", () => {
   // A tool that kills its process at once races PostgresSaver's asynchronous writes. Waiting only for the
   // writes in flight lost that race in 4 of 5 runs (starts a:2, boom:3: the checkpoint the marker belongs to
   // was still queued); src/execution/durable-writes.ts now waits until the saver is idle.
@@ -178,7 +151,7 @@ describe.skipIf(!postgres)("crash-loop breaker on PostgreSQL", () => {
     "fails the step on the third process, and never re-runs the step that finished",
     { timeout: 180_000 },
     async () => {
-      const url = postgres!.url;
+      const { url } = await pgdb!.fresh("loop");
       const ends = [];
       for (let i = 0; i < 3; i++) {
         const r = await runChild("pg-loop", "loop", 2, url);

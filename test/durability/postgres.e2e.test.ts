@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { PG_SHOWN, testDatabases } from "../helpers/postgres.js";
 import { openCheckpointer } from "../../src/cli/checkpointer.js";
 import { buildPlanExecuteGraph } from "../../src/graph/builder.js";
 import type { PlanExecuteStateType } from "../../src/core/state.js";
@@ -18,47 +18,20 @@ import { fixture } from "../helpers/fixtures.js";
  * PostgreSQL as the checkpointer of many processes. Every run works in databases of its own
  * (created here, dropped at the end), so concurrent and earlier runs never see each other's rows.
  */
-const BASE_URL = process.env.PLAN_EXECUTE_TEST_PG_URL || "postgres://postgres@127.0.0.1:5432/test";
-const shown = BASE_URL.replace(/\/\/[^@/]*@/, "//***@");
-
-async function connectAdmin(): Promise<pg.Client | null> {
-  const client = new pg.Client({ connectionString: BASE_URL, connectionTimeoutMillis: 3_000 });
-  client.on("error", () => {}); // a dropped admin connection must not crash the test process
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return client;
-  } catch (err) {
-    console.warn(
-      `PostgreSQL not reachable at ${shown} (${(err as Error).message}): skipping the PostgreSQL tests (set PLAN_EXECUTE_TEST_PG_URL to run them)`,
-    );
-    await client.end().catch(() => {});
-    return null;
-  }
-}
-
-const admin = await connectAdmin();
-const runId = `pe_test_${process.pid}_${randomBytes(4).toString("hex")}`;
-const databases: string[] = [];
+const pgdb = await testDatabases("pe_test", "the PostgreSQL tests");
+const admin = pgdb?.admin;
 const dir = mkdtempSync(join(tmpdir(), "pe-pg-"));
 const bin = new URL("../../bin/plan-execute.js", import.meta.url).pathname;
 const worker = fixture("pg-worker");
 
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  if (!admin) return;
-  for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
+  await pgdb?.dropAll();
 });
 
 /** A new, empty database for one test; its URL. */
 async function freshDatabase(suffix: string): Promise<string> {
-  const name = `${runId}_${suffix}`;
-  await admin!.query(`CREATE DATABASE "${name}"`);
-  databases.push(name);
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return (await pgdb!.fresh(suffix)).url;
 }
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
@@ -102,7 +75,7 @@ const jsonLines = (text: string) =>
     .filter((l) => l.startsWith("{"))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe.skipIf(!admin)(`PostgreSQL checkpointer for many processes (${shown})`, () => {
+describe.skipIf(!admin)(`PostgreSQL checkpointer for many processes (${PG_SHOWN})`, () => {
   it("lets several processes set up a new database at once", { timeout: 30_000 }, async () => {
     const url = await freshDatabase("setup");
     // Without a lock, two concurrent PostgresSaver.setup() calls on a new database fail every

@@ -1,10 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { testDatabases } from "../helpers/postgres.js";
 
 /** `plan-execute report` and `--report` in child processes, on SQLite and (when reachable) PostgreSQL. */
 const dir = mkdtempSync(join(tmpdir(), "pe-report-cli-"));
@@ -22,30 +21,11 @@ function cli(args: string[], store: string[] = ["--db", db]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const PG_URL = process.env.PLAN_EXECUTE_TEST_PG_URL || "postgres://postgres@127.0.0.1:5432/test";
-async function pgAdmin(): Promise<pg.Client | null> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
-  client.on("error", () => {});
-  try {
-    await client.connect();
-    return client;
-  } catch (err) {
-    console.warn(
-      `PostgreSQL not reachable (${(err as Error).message}): skipping the report's PostgreSQL test`,
-    );
-    await client.end().catch(() => {});
-    return null;
-  }
-}
-const admin = await pgAdmin();
-const database = `pe_report_${process.pid}_${randomBytes(3).toString("hex")}`;
+const pgdb = await testDatabases("pe_report", "the report's PostgreSQL test");
 
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  if (admin) {
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.end();
-  }
+  await pgdb?.dropAll();
 });
 
 describe("plan-execute report (SQLite)", () => {
@@ -104,12 +84,10 @@ describe("plan-execute report (SQLite)", () => {
   });
 });
 
-describe.skipIf(!admin)("plan-execute report (PostgreSQL)", () => {
+describe.skipIf(!pgdb)("plan-execute report (PostgreSQL)", () => {
   it("reads a run checkpointed in PostgreSQL", async () => {
-    await admin!.query(`CREATE DATABASE "${database}"`);
-    const url = new URL(PG_URL);
-    url.pathname = `/${database}`;
-    const store = ["--checkpointer", url.toString()];
+    const { url } = await pgdb!.fresh("report");
+    const store = ["--checkpointer", url];
     const run = cli(["demo", "ratio", "--no-latency", "--thread", "pg-ratio", "--report", "pg.html"], store);
     expect(run.code, run.stderr).toBe(0);
     const html = readFileSync(join(dir, "pg.html"), "utf8");

@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
-import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { PG_SHOWN, testDatabases } from "../helpers/postgres.js";
 import {
   postgresThreadLeases,
   ThreadBusyError,
@@ -19,28 +18,8 @@ import { doubleEffects, killLeaseChildren, startLeaseChild } from "../helpers/le
  * Thread leases as PostgreSQL session advisory locks. Every run works in databases of its own
  * (created here, dropped at the end), so concurrent and earlier runs never see each other's rows.
  */
-const BASE_URL = process.env.PLAN_EXECUTE_TEST_PG_URL || "postgres://postgres@127.0.0.1:5432/test";
-const shown = BASE_URL.replace(/\/\/[^@/]*@/, "//***@");
-
-async function connectAdmin(): Promise<pg.Client | null> {
-  const client = new pg.Client({ connectionString: BASE_URL, connectionTimeoutMillis: 3_000 });
-  client.on("error", () => {}); // a dropped admin connection must not crash the test process
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return client;
-  } catch (err) {
-    console.warn(
-      `PostgreSQL not reachable at ${shown} (${(err as Error).message}): skipping the PostgreSQL lease tests (set PLAN_EXECUTE_TEST_PG_URL to run them)`,
-    );
-    await client.end().catch(() => {});
-    return null;
-  }
-}
-
-const admin = await connectAdmin();
-const runId = `pe_lease_${process.pid}_${randomBytes(4).toString("hex")}`;
-const databases: string[] = [];
+const pgdb = await testDatabases("pe_lease", "the PostgreSQL lease tests");
+const admin = pgdb?.admin;
 const dir = mkdtempSync(join(tmpdir(), "pe-pg-lease-"));
 const opened: ThreadLeases[] = [];
 
@@ -50,19 +29,12 @@ afterEach(async () => {
 afterAll(async () => {
   killLeaseChildren();
   rmSync(dir, { recursive: true, force: true });
-  if (!admin) return;
-  for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
+  await pgdb?.dropAll();
 });
 
 /** A new, empty database for one test; its name and URL. */
-async function freshDatabase(suffix: string): Promise<{ name: string; url: string }> {
-  const name = `${runId}_${suffix}`;
-  await admin!.query(`CREATE DATABASE "${name}"`);
-  databases.push(name);
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString() };
+function freshDatabase(suffix: string): Promise<{ name: string; url: string }> {
+  return pgdb!.fresh(suffix);
 }
 
 function leasesOn(url: string): ThreadLeases {
@@ -90,7 +62,7 @@ describe("threadLockKey", () => {
   });
 });
 
-describe.skipIf(!admin)(`postgresThreadLeases (${shown})`, () => {
+describe.skipIf(!admin)(`postgresThreadLeases (${PG_SHOWN})`, () => {
   it("refuses a held thread naming its holder, leaves other threads free, frees it on release", async () => {
     const { url } = await freshDatabase("basic");
     const saver = PostgresSaver.fromConnString(url);
