@@ -24,7 +24,23 @@ export type ProgressEvent =
    * `feedback`; `score` (0–1) is what the critic gave the draft it sent back.
    */
   | { type: "step_revised"; at: number; stepId: string; revision: number; score: number; feedback: string }
-  /** `review`: new steps asked for by a failed answer review, not by a failed step. */
+  /**
+   * `replan: "on_signal"`: the evaluator judged the remaining plan after `after` succeeded. `replan`:
+   * it no longer fits (`reason`), the replanner rewrites the unfinished steps; `unreadable`: the
+   * judgement could not be read twice, the plan is kept (`note`).
+   */
+  | {
+      type: "plan_checked";
+      at: number;
+      after: string[];
+      verdict: "fits" | "replan" | "unreadable";
+      reason: string;
+      note: string | null;
+    }
+  /**
+   * `review`: new steps asked for by a failed answer review, not by a failed step. `signal`: the
+   * reason the evaluator gave when it judged that the remaining plan no longer fits.
+   */
   | {
       type: "replanned";
       at: number;
@@ -32,6 +48,7 @@ export type ProgressEvent =
       failed: string[];
       steps: PlanStep[];
       review?: boolean;
+      signal?: string;
     }
   | { type: "final"; at: number; answer: string; partial: boolean }
   /** The answer was reviewed; `revise`: its findings go to the replanner for one more round. */

@@ -22,6 +22,15 @@ export const PlanExecuteContextSchema = z.object({
     .default(3)
     .describe("How often an invalid plan is sent back to the planner before the run gives up."),
   maxReplans: z.number().int().min(0).max(10).default(2).describe("Recovery plans allowed per run."),
+  replan: z
+    .enum(["on_failure", "on_signal"])
+    .default("on_failure")
+    .describe(
+      "When the replanner rewrites the plan. on_failure: when a step fails or is rejected. on_signal: also when, " +
+        "after steps succeed, the evaluator model judges that the remaining steps no longer fit what was learned " +
+        "(it gives the reason); the replanner then rewrites only the unfinished steps. Steps wait for that " +
+        "judgement before their dependents start. Both count against maxReplans.",
+    ),
   maxConcurrency: z.number().int().min(1).max(64).default(4).describe("Steps that may run at the same time."),
   stepTimeoutMs: z.number().int().min(1).default(60_000).describe("Time limit of one attempt of one step."),
   maxRetries: z
@@ -131,7 +140,7 @@ export type PlanExecuteContext = z.input<typeof PlanExecuteContextSchema>;
 export type Settings = z.output<typeof PlanExecuteContextSchema>;
 
 /** Settings a policy decides: when a person is asked, and whether the critic runs. */
-export const POLICY_KEYS = ["approvePlan", "autoApprove", "critic"] as const;
+export const POLICY_KEYS = ["approvePlan", "autoApprove", "critic", "replan"] as const;
 export type PolicyKey = (typeof POLICY_KEYS)[number];
 
 /** Settings that bound a run: plan size, retries, concurrency, timeouts and the budgets. */

@@ -217,6 +217,23 @@ export const AnswerReviewSchema = z.object({
 export type AnswerReview = z.output<typeof AnswerReviewSchema>;
 
 /**
+ * One judgement of the remaining plan after steps succeeded (`replan: "on_signal"`): whether it
+ * still fits what was learned, and why.
+ */
+export const PlanCheckSchema = z.object({
+  at: z.number(),
+  /** The steps whose outputs were judged (those that succeeded in the evaluator pass). */
+  after: z.array(z.string()),
+  /** The plan version that was judged. */
+  planVersion: z.number().int(),
+  /** fits: keep going; replan: the unfinished steps are rewritten; unreadable: kept as is (see note). */
+  verdict: z.enum(["fits", "replan", "unreadable"]),
+  reason: z.string(),
+  note: z.string().nullable(),
+});
+export type PlanCheck = z.output<typeof PlanCheckSchema>;
+
+/**
  * The one state channel set shared by every node.
  *
  * Plain zod with LangGraph's schema registry rather than `StateSchema`: the LangGraph server (and so
@@ -270,6 +287,20 @@ export const PlanExecuteState = z.object({
     () => [],
   ),
   replans: withInitial(z.number().int().describe("Recovery plans written so far."), () => 0),
+  planChecks: reduced(
+    z
+      .array(PlanCheckSchema)
+      .describe("Judgements of the remaining plan after steps succeeded (replan: on_signal), in order."),
+    z.array(PlanCheckSchema),
+    (a, b) => [...a, ...b],
+    () => [],
+  ),
+  replanSignal: withInitial(
+    PlanCheckSchema.nullable().describe(
+      "A judgement that the remaining plan no longer fits, waiting for the replanner (null once it acted).",
+    ),
+    () => null,
+  ),
   usage: reduced(UsageMap.describe("Token usage per model role."), UsageMap, addUsage, () => ({})),
   forkedFrom: withInitial(
     z

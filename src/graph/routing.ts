@@ -12,7 +12,13 @@ type RoutingState = Pick<
   Partial<
     Pick<
       PlanExecuteStateType,
-      "usage" | "activeMs" | "finishRequested" | "planReview" | "planVersion" | "planFeedback"
+      | "usage"
+      | "activeMs"
+      | "finishRequested"
+      | "planReview"
+      | "planVersion"
+      | "planFeedback"
+      | "replanSignal"
     >
   >;
 
@@ -89,6 +95,10 @@ export function routeAfterEvaluation(
   settings: Settings,
 ): "replanner" | "executor" | "synthesizer" | "approve_steps" | "budget" {
   if (state.finishRequested) return "synthesizer";
+  // The remaining plan no longer fits (replan: on_signal): rewrite it before anyone decides on its steps.
+  if (state.replanSignal && failedSteps(state).length === 0 && hasPendingSteps(state)) {
+    if (state.replans < settings.maxReplans) return work(state, settings, "replanner");
+  }
   // Approved steps run before the run stops again for the steps still waiting.
   if (hasWaitingApprovals(state))
     return hasRunnableSteps(state) ? work(state, settings, "executor") : "approve_steps";

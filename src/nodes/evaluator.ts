@@ -21,6 +21,7 @@ import type { PlanStep } from "../plan/schema.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
+import { checkPlan, planCheckAfter } from "./plan-signal.js";
 import { buildCriticPrompt, outputText } from "./prompts.js";
 import {
   durable,
@@ -127,8 +128,60 @@ export function createEvaluatorNode(deps: NodeDeps) {
     const failure = settled.find((r) => r.status === "rejected");
     if (failure) throw unwrapDeferred(failure.reason);
     const judged = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-    return { steps: idRecord(judged.map((p) => [p.id, p])), usage };
+    const check = await judgeRemainingPlan(deps, state, judged, settings, budget.reached().length > 0);
+    if (check) {
+      for (const u of check.usage) usage = addUsage(usage, { evaluator: u });
+      const { after, verdict, reason, note } = check.check;
+      emit({ type: "plan_checked", after, verdict, reason, note });
+    }
+    return {
+      steps: idRecord(judged.map((p) => [p.id, p])),
+      usage,
+      ...(check ? { planChecks: [check.check] } : {}),
+      ...(check?.check.verdict === "replan" ? { replanSignal: check.check } : {}),
+    };
   };
+}
+
+/**
+ * `replan: "on_signal"`: once this pass's verdicts are in, the evaluator model judges whether the
+ * remaining steps still fit what the steps that just succeeded found ({@link planCheckAfter} says
+ * when). A durable task called after every other one of the node, so a resumed node reads the
+ * judgement back instead of asking again. No judgement once a budget is reached.
+ */
+async function judgeRemainingPlan(
+  deps: NodeDeps,
+  state: PlanExecuteStateType,
+  judged: (Partial<StepRecord> & { id: string })[],
+  settings: Settings,
+  overBudget: boolean,
+): Promise<Awaited<ReturnType<typeof checkPlan>> | null> {
+  const after = planCheckAfter(state, judged, settings);
+  if (after.length === 0 || overBudget) return null;
+  const patched = new Map(judged.map((p) => [p.id, p]));
+  const finished = state.plan.flatMap((s) => {
+    const record = { ...stepRecordOf(state.steps, s.id), ...patched.get(s.id) };
+    return record.status === "succeeded"
+      ? [{ id: s.id, description: s.description, output: record.output }]
+      : [];
+  });
+  const remaining = state.plan.filter(
+    (s) => (stepRecordOf(state.steps, s.id)?.status ?? "pending") === "pending",
+  );
+  const ask = durable(`plan check v${state.planVersion} after ${after.join(",")}`, () =>
+    checkPlan(deps.models("evaluator", settings), {
+      goal: state.goal,
+      finished,
+      after,
+      remaining,
+      planVersion: state.planVersion,
+    }),
+  );
+  try {
+    return await ask();
+  } catch (err) {
+    throw unwrapDeferred(err);
+  }
 }
 
 /** What one step's reflection loop needs: its inputs, how to run a revision, the critic. */

@@ -27,7 +27,7 @@ import { Semaphore } from "../execution/semaphore.js";
 import { watchWrites, writesSaved } from "../execution/durable-writes.js";
 import { annotateCurrentRun, stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
-import { needsCritic } from "./evaluator.js";
+import { clearedForDependents, waitsForEvaluator } from "./gates.js";
 
 /** This process, for telling start markers it wrote from those read back from a checkpoint. */
 const PROCESS = randomUUID();
@@ -99,8 +99,8 @@ export function createExecutorNode(deps: NodeDeps) {
         if (!outcome) throw new DependencyNotReady(`${step.id}: ${dep} did not finish in this pass`);
         if (outcome.status !== "succeeded") return blocked(step, `${dep} ${outcome.status}`);
         const depStep = byId.get(dep);
-        if (depStep && needsCritic(depStep, deps.tools, settings))
-          return blocked(step, `${dep} awaits the critic`);
+        if (depStep && waitsForEvaluator(depStep, deps.tools, settings))
+          return blocked(step, `${dep} awaits the evaluator`);
         outputs.set(dep, outcome.output);
       }
       return null;
@@ -256,7 +256,7 @@ function blocked(step: PlanStep, reason: string): StepOutcome {
   return { status: "blocked", id: step.id, reason };
 }
 
-/** Outputs the steps of this pass may use: succeeded steps that need no critic or passed it. */
+/** Outputs the steps of this pass may use: succeeded steps that need no judgement or passed it. */
 function succeededOutputs(
   state: PlanExecuteStateType,
   deps: NodeDeps,
@@ -264,10 +264,8 @@ function succeededOutputs(
 ): Map<string, unknown> {
   const outputs = new Map<string, unknown>();
   for (const record of Object.values(state.steps)) {
-    if (record.status !== "succeeded") continue;
     const step = state.plan.find((s) => s.id === record.id);
-    const cleared = !step || !needsCritic(step, deps.tools, settings) || record.evaluation?.ok === true;
-    if (cleared) outputs.set(record.id, record.output);
+    if (clearedForDependents(step, record, deps.tools, settings)) outputs.set(record.id, record.output);
   }
   return outputs;
 }
