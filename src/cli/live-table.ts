@@ -81,6 +81,11 @@ export class LiveTable {
         return this.#update(e.stepId, {
           note: `revision ${e.revision} (draft scored ${e.score.toFixed(2)}): ${e.feedback}`,
         });
+      case "step_gated":
+        return this.#update(e.stepId, {
+          status: "waiting",
+          note: `confidence ${e.confidence.toFixed(2)} < ${e.threshold}: ${e.reasons.join("; ")}`,
+        });
       case "plan_checked":
         // Only news is shown: a plan that still fits says nothing in the table view.
         return e.verdict === "fits" ? undefined : this.#note(planCheckLine(e, true));

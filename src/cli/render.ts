@@ -84,6 +84,12 @@ export class ProgressRenderer {
             c,
           ) + `\n${planTable(e.steps)}`,
         );
+      case "step_gated":
+        return this.#line(
+          e.at,
+          yellow(`⏸ ${e.stepId} confidence ${e.confidence.toFixed(2)} < ${e.threshold}`, c) +
+            ` ${dim(`${e.reasons.join("; ")} → waits for a person`, c)}`,
+        );
       case "plan_checked":
         return this.#line(e.at, planCheckLine(e, c));
       case "answer_reviewed":

@@ -25,6 +25,18 @@ export type ProgressEvent =
    */
   | { type: "step_revised"; at: number; stepId: string; revision: number; score: number; feedback: string }
   /**
+   * A step's lowest confidence (its own, the critic's) was below `minConfidence`: its output waits
+   * for a person (approve, edit, reject). `reasons` says which confidence was low, or missing.
+   */
+  | {
+      type: "step_gated";
+      at: number;
+      stepId: string;
+      confidence: number;
+      threshold: number;
+      reasons: string[];
+    }
+  /**
    * `replan: "on_signal"`: the evaluator judged the remaining plan after `after` succeeded. `replan`:
    * it no longer fits (`reason`), the replanner rewrites the unfinished steps; `unreadable`: the
    * judgement could not be read twice, the plan is kept (`note`).

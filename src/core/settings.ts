@@ -90,6 +90,18 @@ export const PlanExecuteContextSchema = z.object({
         "the critic is on, a failed review sends its findings to the replanner for a round of new steps and a new " +
         "answer, at most this many times; with it off the checks only report. 0 turns the review off.",
     ),
+  minConfidence: z
+    .number()
+    .min(0)
+    .max(1)
+    .nullable()
+    .default(null)
+    .describe(
+      "Confidence gating: LLM steps (llm, summarize) and the critic report a confidence 0–1 in what they wrote; a " +
+        "step whose lowest confidence is below this stops for a person, who approves its output, edits it, or " +
+        "rejects it (the replanner takes over). A missing or out-of-range confidence counts as low and says so. " +
+        "null: off (nothing is asked for).",
+    ),
   approvePlan: z
     .enum(["never", "always", "risky"])
     .default("never")
@@ -140,7 +152,7 @@ export type PlanExecuteContext = z.input<typeof PlanExecuteContextSchema>;
 export type Settings = z.output<typeof PlanExecuteContextSchema>;
 
 /** Settings a policy decides: when a person is asked, and whether the critic runs. */
-export const POLICY_KEYS = ["approvePlan", "autoApprove", "critic", "replan"] as const;
+export const POLICY_KEYS = ["approvePlan", "autoApprove", "critic", "replan", "minConfidence"] as const;
 export type PolicyKey = (typeof POLICY_KEYS)[number];
 
 /** Settings that bound a run: plan size, retries, concurrency, timeouts and the budgets. */

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { MODEL_ROLES, type ModelRole } from "./roles.js";
 import { getById, idRecord } from "../plan/ids.js";
 import { BUDGET_KEYS } from "./settings.js";
+import { ConfidenceSchema } from "./confidence.js";
 
 export const STEP_STATUSES = ["pending", "running", "succeeded", "failed", "skipped", "rejected"] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
@@ -83,6 +84,10 @@ export const DraftSchema = z.object({
   feedback: z.string().nullable(),
   /** Anything said about this draft: a score treated as 0, an unreadable verdict, a failed revision. */
   note: z.string().nullable(),
+  /** What the step reported of its own confidence in this draft (only while `minConfidence` is set). */
+  stepConfidence: ConfidenceSchema.nullable().optional(),
+  /** The critic's confidence in its verdict on this draft (only while `minConfidence` is set). */
+  criticConfidence: ConfidenceSchema.nullable().optional(),
 });
 export type Draft = z.output<typeof DraftSchema>;
 
@@ -98,6 +103,23 @@ export const ReflectionSchema = z.object({
   summary: z.string(),
 });
 export type Reflection = z.output<typeof ReflectionSchema>;
+
+/**
+ * A step whose confidence was below `minConfidence`: it stopped for a person, who approves its
+ * output, edits it, or rejects it (the replanner takes over).
+ */
+export const ConfidenceGateSchema = z.object({
+  status: z.enum(["waiting", "approved", "edited", "rejected"]),
+  /** The lowest of the confidences reported (the step's own, the critic's). */
+  confidence: z.number(),
+  threshold: z.number(),
+  /** Why it stopped: each low confidence, and each one that was missing or out of range. */
+  reasons: z.array(z.string()),
+  /** What the person said when rejecting. */
+  reason: z.string().nullable(),
+  decidedAt: z.number().nullable(),
+});
+export type ConfidenceGate = z.output<typeof ConfidenceGateSchema>;
 
 const stepRecordFields = {
   id: z.string(),
@@ -115,6 +137,12 @@ const stepRecordFields = {
   usage: UsageSchema.nullable().optional(),
   /** The step's reflection loop (drafts, verdicts, the kept draft), when it had one. */
   reflection: ReflectionSchema.nullable().optional(),
+  /** The confidence the step reported in its output (LLM steps while `minConfidence` is set). */
+  stepConfidence: ConfidenceSchema.nullable().optional(),
+  /** The confidence the critic reported in its verdict (while `minConfidence` is set). */
+  criticConfidence: ConfidenceSchema.nullable().optional(),
+  /** The stop for a person when a confidence was below `minConfidence`. */
+  confidenceGate: ConfidenceGateSchema.nullable().optional(),
 };
 
 export const StepRecordSchema = z.object(stepRecordFields);

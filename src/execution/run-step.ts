@@ -2,6 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import type { ProgressWriter } from "../core/events.js";
 import type { AttemptLogEntry, RoleUsage } from "../core/state.js";
+import { normaliseConfidence, type Confidence } from "../core/confidence.js";
 import type { StepIdMap } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
 import { resolveReferences, TemplateError } from "../plan/template.js";
@@ -26,6 +27,8 @@ export type StepOutcome =
       usage: RoleUsage | null;
       /** The resolved args the tool got (null when they could not be resolved). */
       args: Record<string, unknown> | null;
+      /** What an LLM step reported of its confidence, when the run asked (`askConfidence`). */
+      stepConfidence?: Confidence;
     }
   /** A step whose tier needs a person's approval: nothing ran; the resolved args wait to be shown. */
   | { status: "awaiting_approval"; id: string; args: Record<string, unknown> }
@@ -45,6 +48,8 @@ export interface StepRunOptions {
   backoff: BackoffPolicy;
   emit: ProgressWriter;
   signal?: AbortSignal;
+  /** The run gates on confidence (`minConfidence`): tools that write with a model are asked for theirs. */
+  askConfidence?: boolean;
 }
 
 /** Runs one step to an outcome: resolve references, validate args, call the tool with timeout and retries. */
@@ -66,6 +71,8 @@ export async function runStep(
   let args: Record<string, unknown> | null = null;
   const attemptLog: AttemptLogEntry[] = [];
   let attemptStartedAt = startedAt;
+  // The confidence the tool reported on its last attempt (a retry asks again).
+  let reported: { raw: unknown } | undefined;
   const logAttempt = (attempt: number, error: string | null) =>
     attemptLog.push({ attempt, startedAt: attemptStartedAt, finishedAt: Date.now(), error });
   const finish = (
@@ -91,10 +98,14 @@ export async function runStep(
       attemptLog,
       usage: usage.calls ? usage : null,
       args,
+      ...(asksConfidence && status === "succeeded"
+        ? { stepConfidence: normaliseConfidence(reported?.raw, "the step") }
+        : {}),
     };
   };
 
   const tool = opts.tools.get(step.tool);
+  const asksConfidence = opts.askConfidence === true && tool?.usesModel === true;
   if (!tool) return finish("failed", null, `unknown tool "${step.tool}"`, 0);
   try {
     args = prepareArgs(step, tool, outputs, approvedArgs);
@@ -104,6 +115,7 @@ export async function runStep(
 
   for (let attempt = 1; ; attempt++) {
     attemptStartedAt = Date.now();
+    reported = undefined;
     opts.emit({ type: "step_started", stepId: step.id, tool: step.tool, attempt });
     try {
       const output = await traceToolRun(
@@ -131,6 +143,7 @@ export async function runStep(
                 goal: opts.goal,
                 reportUsage: (u: TokenUsage) => addTo(usage, u),
                 ...(revision ? { revision } : {}),
+                ...(asksConfidence ? { confidence: { report: (raw: unknown) => (reported = { raw }) } } : {}),
               }),
             tool.timeoutMs ?? opts.timeoutMs,
             opts.signal,

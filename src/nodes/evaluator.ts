@@ -22,6 +22,9 @@ import type { ToolRegistry } from "../tools/registry.js";
 import { stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
 import { checkPlan, planCheckAfter } from "./plan-signal.js";
+import { gateOnConfidence } from "./confidence-gate.js";
+import { withConfidence } from "./quality-prompts.js";
+import { normaliseConfidence, type Confidence } from "../core/confidence.js";
 import { buildCriticPrompt, outputText } from "./prompts.js";
 import {
   durable,
@@ -106,15 +109,25 @@ export function createEvaluatorNode(deps: NodeDeps) {
           for (const u of outcome.criticUsage) usage = addUsage(usage, { evaluator: u });
           if (outcome.revisionUsage) usage = addUsage(usage, { executor: outcome.revisionUsage });
           emit({ type: "step_evaluated", stepId: step.id, ...outcome.evaluation });
-          return reflectionPatch(record, outcome);
+          const kept = outcome.reflection.drafts.find((d) => d.revision === outcome.reflection.kept);
+          return gateOnConfidence(step, reflectionPatch(record, outcome), record, {
+            step: kept?.stepConfidence ?? undefined,
+            critic: kept?.criticConfidence ?? undefined,
+            tools: deps.tools,
+            settings,
+            emit,
+          });
         }
         const checks = deterministicVerdict(record, deps.tools.get(step.tool));
         let evaluation: Evaluation = { ...checks, by: "checks" };
+        let criticConfidence: Confidence | undefined;
         if (checks.ok && needsCritic(step, deps.tools, settings)) {
           const verdict = await askCritic(
             deps.models("evaluator", settings),
             buildCriticPrompt({ goal: state.goal, step, output: outputText(record.output) }),
+            settings.minConfidence !== null,
           );
+          criticConfidence = verdict.confidence;
           for (const callUsage of verdict.usage) {
             usage = addUsage(usage, { evaluator: callUsage });
             budget.add({ evaluator: callUsage });
@@ -122,7 +135,13 @@ export function createEvaluatorNode(deps: NodeDeps) {
           evaluation = verdict.evaluation;
         }
         emit({ type: "step_evaluated", stepId: step.id, ...evaluation });
-        return verdictPatch(record, evaluation);
+        return gateOnConfidence(step, verdictPatch(record, evaluation), record, {
+          step: record.stepConfidence ?? undefined,
+          critic: criticConfidence,
+          tools: deps.tools,
+          settings,
+          emit,
+        });
       }),
     );
     const failure = settled.find((r) => r.status === "rejected");
@@ -219,9 +238,11 @@ function reflectionContext(
       backoff: { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
       emit: pass.emit,
       signal: config.signal,
+      askConfidence: settings.minConfidence !== null,
     },
     critic: deps.models("evaluator", settings),
     maxRevisions: settings.maxRevisions,
+    askConfidence: settings.minConfidence !== null,
     ...pass,
   };
 }
@@ -256,14 +277,25 @@ const CRITIC_ATTEMPTS = 2;
 async function askCritic(
   model: BaseChatModel,
   prompt: BaseMessage[],
-): Promise<{ evaluation: Evaluation; usage: RoleUsage[] }> {
+  askConfidence: boolean,
+): Promise<{ evaluation: Evaluation; usage: RoleUsage[]; confidence?: Confidence }> {
   const usage: RoleUsage[] = [];
   let messages = prompt;
+  // The confidence is asked for only while the run gates on it: other runs send the schema they always did.
+  const schema = askConfidence ? withConfidence(CriticVerdictSchema) : null;
   for (let attempt = 1; ; attempt++) {
     try {
-      const answer = await invokeStructured(model, CriticVerdictSchema, messages, { name: "verdict" });
+      const answer = await invokeStructured(model, schema?.ask ?? CriticVerdictSchema, messages, {
+        name: "verdict",
+        ...(schema ? { read: schema.read } : {}),
+      });
       usage.push(answer.usage);
-      return { evaluation: { ok: answer.value.pass, reason: answer.value.reason, by: "critic" }, usage };
+      const value = answer.value as z.output<typeof CriticVerdictSchema> & { confidence?: unknown };
+      return {
+        evaluation: { ok: value.pass, reason: value.reason, by: "critic" },
+        usage,
+        ...(schema ? { confidence: normaliseConfidence(value.confidence, "the critic") } : {}),
+      };
     } catch (err) {
       if (!(err instanceof StructuredOutputError)) throw err;
       if (attempt >= CRITIC_ATTEMPTS) {

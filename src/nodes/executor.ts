@@ -79,6 +79,7 @@ export function createExecutorNode(deps: NodeDeps) {
       backoff: { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
       emit,
       signal: config.signal,
+      askConfidence: settings.minConfidence !== null,
     };
     // Every running step listens to the run's abort signal; many parallel steps are expected here.
     if (config.signal) setMaxListeners(Math.max(32, state.plan.length * 2), config.signal);

@@ -68,7 +68,12 @@ const CHECK_ATTEMPTS = 2;
  */
 export function planCheckAfter(
   state: Pick<PlanExecuteStateType, "plan" | "steps" | "replans" | "replanSignal">,
-  judged: { id: string; status?: string; evaluation?: { ok: boolean } | null }[],
+  judged: {
+    id: string;
+    status?: string;
+    evaluation?: { ok: boolean } | null;
+    confidenceGate?: { status: string } | null;
+  }[],
   settings: Pick<Settings, "replan" | "maxReplans">,
 ): string[] {
   if (settings.replan !== "on_signal" || state.replanSignal) return [];
@@ -77,7 +82,11 @@ export function planCheckAfter(
     judged.find((p) => p.id === id)?.status ?? stepRecordOf(state.steps, id)?.status ?? "pending";
   if (state.plan.some((s) => ["failed", "rejected"].includes(statusOf(s.id)))) return [];
   if (!state.plan.some((s) => statusOf(s.id) === "pending")) return [];
-  return judged.filter((p) => statusOf(p.id) === "succeeded" && p.evaluation?.ok !== false).map((p) => p.id);
+  // A step whose output waits for a person (low confidence) is judged after, once they decided.
+  return judged
+    .filter((p) => statusOf(p.id) === "succeeded" && p.evaluation?.ok !== false)
+    .filter((p) => p.confidenceGate?.status !== "waiting")
+    .map((p) => p.id);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
+import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_LLM_ANSWER_CHARS } from "./limits.js";
 import type { PlanTool, StepRevision } from "./types.js";
 
@@ -47,6 +48,7 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
           inputs ? `Inputs from earlier steps:\n${inputs}` : "",
           args.prompt ? `Instructions: ${args.prompt}` : "",
           ctx.revision ? revisionRequest(ctx.revision) : "",
+          ctx.confidence ? CONFIDENCE_REQUEST : "",
         ]
           .filter(Boolean)
           .join("\n\n"),
@@ -55,7 +57,12 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
     const reply = await ctx.model.invoke(messages, { signal: ctx.signal });
     const usage = usageOf(reply, ctx.model);
     ctx.reportUsage(usage);
-    const text = textOf(reply);
+    let text = textOf(reply);
+    if (ctx.confidence) {
+      const taken = takeConfidence(text);
+      ctx.confidence.report(taken.raw);
+      text = taken.text;
+    }
     // A cut-off JSON object would not parse: an answer over the cap is returned as clipped text.
     return text.length > MAX_LLM_ANSWER_CHARS
       ? clipText(text, MAX_LLM_ANSWER_CHARS)

@@ -26,6 +26,12 @@ export interface ToolContext {
    * it. A tool that writes with a model should show both to the model and ask for a better draft.
    */
   revision?: StepRevision;
+  /**
+   * Set while the run gates on confidence (`minConfidence`): a tool that writes with a model asks
+   * it how sure it is (see `CONFIDENCE_REQUEST`) and reports what it said, as given — the run
+   * checks it. A step of a `usesModel` tool that reports nothing counts as low confidence.
+   */
+  confidence?: { report(raw: unknown): void };
 }
 
 /** What a step revising its output is given: the draft the critic sent back and why. */
