@@ -81,6 +81,10 @@ export class LiveTable {
         return this.#update(e.stepId, {
           note: `revision ${e.revision} (draft scored ${e.score.toFixed(2)}): ${e.feedback}`,
         });
+      case "subagent_call":
+        return this.#update(e.stepId, {
+          note: `call ${e.call} ${e.tool}${e.decision === "ran" ? "" : ` (${e.decision})`}${e.error ? `: ${e.error}` : ""}`,
+        });
       case "step_gated":
         return this.#update(e.stepId, {
           status: "waiting",

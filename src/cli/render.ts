@@ -84,6 +84,12 @@ export class ProgressRenderer {
             c,
           ) + `\n${planTable(e.steps)}`,
         );
+      case "subagent_call":
+        return this.#line(
+          e.at,
+          `  ${e.ok ? green("↳", c) : red("↳", c)} ${e.stepId} ${dim(`call ${e.call} (turn ${e.turn})`, c)} ${e.tool}` +
+            ` ${dim(e.decision === "ran" ? "" : e.decision, c)}${e.error ? ` ${red(e.error, c)}` : ""}`,
+        );
       case "step_gated":
         return this.#line(
           e.at,

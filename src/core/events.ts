@@ -25,6 +25,21 @@ export type ProgressEvent =
    */
   | { type: "step_revised"; at: number; stepId: string; revision: number; score: number; feedback: string }
   /**
+   * A sub-agent step (an `llm` step with a tool allowlist) called a tool: what was decided (ran,
+   * approved, edited, rejected by a person, refused) and whether it worked.
+   */
+  | {
+      type: "subagent_call";
+      at: number;
+      stepId: string;
+      turn: number;
+      call: number;
+      tool: string;
+      decision: "ran" | "approved" | "edited" | "rejected" | "refused";
+      ok: boolean;
+      error: string | null;
+    }
+  /**
    * A step's lowest confidence (its own, the critic's) was below `minConfidence`: its output waits
    * for a person (approve, edit, reject). `reasons` says which confidence was low, or missing.
    */

@@ -102,6 +102,16 @@ export const PlanExecuteContextSchema = z.object({
         "rejects it (the replanner takes over). A missing or out-of-range confidence counts as low and says so. " +
         "null: off (nothing is asked for).",
     ),
+  maxSubAgentTurns: z
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .default(6)
+    .describe(
+      "Sub-agent steps: an llm step given a tool allowlist (args.tools) runs as a tool-calling loop on the executor " +
+        "model, at most this many model turns; a model still calling tools then fails the step, saying so.",
+    ),
   approvePlan: z
     .enum(["never", "always", "risky"])
     .default("never")
@@ -167,6 +177,7 @@ export const LIMIT_KEYS = [
   "maxOutputBytes",
   "maxRevisions",
   "maxAnswerRevisions",
+  "maxSubAgentTurns",
   ...BUDGET_KEYS,
 ] as const;
 export type LimitKey = (typeof LIMIT_KEYS)[number];

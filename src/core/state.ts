@@ -121,6 +121,24 @@ export const ConfidenceGateSchema = z.object({
 });
 export type ConfidenceGate = z.output<typeof ConfidenceGateSchema>;
 
+/** One tool call of an LLM step that runs as a tool-calling sub-agent (its allowlist in `args.tools`). */
+export const SubAgentCallSchema = z.object({
+  /** The model turn that asked for it (1, 2, …) and the call's number within the step (1, 2, …). */
+  turn: z.number().int(),
+  call: z.number().int(),
+  tool: z.string(),
+  args: z.unknown(),
+  risk: z.enum(["LOW", "MEDIUM", "HIGH"]),
+  /** ran: within autoApprove; approved/edited/rejected: a person decided; refused: outside the allowlist or bad args. */
+  decision: z.enum(["ran", "approved", "edited", "rejected", "refused"]),
+  ok: z.boolean(),
+  /** The output as the model was shown it (clipped), or null. */
+  output: z.string().nullable(),
+  error: z.string().nullable(),
+  at: z.number(),
+});
+export type SubAgentCall = z.output<typeof SubAgentCallSchema>;
+
 const stepRecordFields = {
   id: z.string(),
   status: z.enum(STEP_STATUSES),
@@ -141,6 +159,8 @@ const stepRecordFields = {
   stepConfidence: ConfidenceSchema.nullable().optional(),
   /** The confidence the critic reported in its verdict (while `minConfidence` is set). */
   criticConfidence: ConfidenceSchema.nullable().optional(),
+  /** The tool calls of a sub-agent step, in order (absent for other steps). */
+  subAgentCalls: z.array(SubAgentCallSchema).optional(),
   /** The stop for a person when a confidence was below `minConfidence`. */
   confidenceGate: ConfidenceGateSchema.nullable().optional(),
 };

@@ -35,6 +35,8 @@ export function reflects(
   if (settings.critic === "off" || settings.maxRevisions <= 0) return false;
   const tool = tools.get(step.tool);
   if (!tool?.usesModel || tools.riskOf(step.tool) !== "LOW") return false;
+  // A sub-agent step (a tool allowlist) does not reflect: a revision would call its tools again.
+  if (Array.isArray(step.args.tools) && step.args.tools.length > 0) return false;
   return step.reflect === true || tool.reflect === true;
 }
 
