@@ -198,3 +198,36 @@ describe.each(checkpointers)("a sub-agent's risky calls (%s)", (name, makeSaver)
     expect(third.state.usage.executor?.calls).toBe(4);
   });
 });
+
+describe("the CLI shows a sub-agent's calls", () => {
+  it("renders subagent_call", async () => {
+    const { ProgressRenderer } = await import("../../src/cli/render.js");
+    let text = "";
+    const r = new ProgressRenderer({ write: (t) => (text += t) }, { colors: false });
+    const at = Date.now();
+    r.event({
+      type: "subagent_call",
+      at,
+      stepId: "w",
+      turn: 1,
+      call: 1,
+      tool: "lookup",
+      decision: "ran",
+      ok: true,
+      error: null,
+    });
+    r.event({
+      type: "subagent_call",
+      at,
+      stepId: "w",
+      turn: 2,
+      call: 2,
+      tool: "deploy",
+      decision: "rejected",
+      ok: false,
+      error: "rejected by a person",
+    });
+    expect(text).toContain("↳ w call 1 (turn 1) lookup");
+    expect(text).toContain("↳ w call 2 (turn 2) deploy rejected rejected by a person");
+  });
+});
