@@ -41,6 +41,8 @@ function describeRequest(request: ApprovalRequest): string {
       return `approval of plan v${request.version} (${request.steps.map((s) => `${s.id}: ${s.tool}`).join(", ")})`;
     case "step_approval":
       return `approval of ${request.steps.map((s) => `step ${s.stepId} (${s.tool}, ${s.risk} risk)`).join(", ")}`;
+    case "low_confidence":
+      return `a review of ${request.steps.map((s) => `step ${s.stepId} (confidence ${s.confidence.toFixed(2)} < ${s.threshold})`).join(", ")}`;
     case "budget":
       return `a budget decision (${request.exceeded.map((e) => `${e.key}: used ${e.used} of ${e.limit}`).join(", ")})`;
   }

@@ -1,6 +1,6 @@
 import type { ProgressEvent } from "../core/events.js";
 import type { PlanStep } from "../plan/schema.js";
-import { answerReviewLine, type Output } from "./render.js";
+import { answerReviewLine, planCheckLine, type Output } from "./render.js";
 
 type RowStatus = "pending" | "running" | "succeeded" | "failed" | "retrying" | "waiting";
 
@@ -52,8 +52,13 @@ export class LiveTable {
         this.#note(
           e.review
             ? "\x1b[33mnew steps for the answer review\x1b[0m"
-            : `\x1b[33mreplan #${e.replan}\x1b[0m after ${e.failed.join(", ")} failed`,
+            : e.signal !== undefined
+              ? `\x1b[33mreplan #${e.replan}\x1b[0m: the remaining plan no longer fit`
+              : `\x1b[33mreplan #${e.replan}\x1b[0m after ${e.failed.join(", ")} failed`,
         );
+        // A rewrite drops the steps that had not run: they leave the table; finished ones stay.
+        if (e.signal !== undefined)
+          for (const [id, row] of this.#rows) if (row.status === "pending") this.#rows.delete(id);
         for (const step of e.steps) this.#rows.set(step.id, { step, status: "pending", note: "" });
         return this.#draw();
       case "plan_invalid":
@@ -76,6 +81,18 @@ export class LiveTable {
         return this.#update(e.stepId, {
           note: `revision ${e.revision} (draft scored ${e.score.toFixed(2)}): ${e.feedback}`,
         });
+      case "subagent_call":
+        return this.#update(e.stepId, {
+          note: `call ${e.call} ${e.tool}${e.decision === "ran" ? "" : ` (${e.decision})`}${e.error ? `: ${e.error}` : ""}`,
+        });
+      case "step_gated":
+        return this.#update(e.stepId, {
+          status: "waiting",
+          note: `confidence ${e.confidence.toFixed(2)} < ${e.threshold}: ${e.reasons.join("; ")}`,
+        });
+      case "plan_checked":
+        // Only news is shown: a plan that still fits says nothing in the table view.
+        return e.verdict === "fits" ? undefined : this.#note(planCheckLine(e, true));
       case "answer_reviewed":
         // A passed review adds nothing below the answer (which stays the last thing on screen);
         // a failed one is news, and when a round follows, the table comes back for its steps.

@@ -32,14 +32,19 @@ async function readFlags(rl: ReturnType<typeof createInterface>, request: Approv
     };
   }
   const step =
-    request.type === "step_approval" && request.steps.length > 1
+    (request.type === "step_approval" || request.type === "low_confidence") && request.steps.length > 1
       ? (await rl.question(`which step (${request.steps.map((s) => s.stepId).join(", ")})? `)).trim()
       : undefined;
   const answer = (await rl.question("[a]pprove, [r]eject, or [e]dit? ")).trim().toLowerCase();
   if (answer.startsWith("a")) return { approve: true, step };
   if (answer.startsWith("r")) return { reject: (await rl.question("why? ")).trim(), step };
   if (answer.startsWith("e")) {
-    const what = request.type === "plan_approval" ? 'the plan as JSON {"steps":[...]}' : "the args as JSON";
+    const what =
+      request.type === "plan_approval"
+        ? 'the plan as JSON {"steps":[...]}'
+        : request.type === "low_confidence"
+          ? "the new output (JSON or text)"
+          : "the args as JSON";
     return { edit: (await rl.question(`${what}: `)).trim(), step };
   }
   return {};

@@ -78,10 +78,26 @@ export class ProgressRenderer {
           yellow(
             e.review
               ? "new steps for the answer review:"
-              : `replan #${e.replan} after ${e.failed.join(", ")} failed; new steps:`,
+              : e.signal !== undefined
+                ? `replan #${e.replan}: the remaining plan no longer fit (${e.signal}); new steps:`
+                : `replan #${e.replan} after ${e.failed.join(", ")} failed; new steps:`,
             c,
           ) + `\n${planTable(e.steps)}`,
         );
+      case "subagent_call":
+        return this.#line(
+          e.at,
+          `  ${e.ok ? green("↳", c) : red("↳", c)} ${e.stepId} ${dim(`call ${e.call} (turn ${e.turn})`, c)} ${e.tool}` +
+            ` ${dim(e.decision === "ran" ? "" : e.decision, c)}${e.error ? ` ${red(e.error, c)}` : ""}`,
+        );
+      case "step_gated":
+        return this.#line(
+          e.at,
+          yellow(`⏸ ${e.stepId} confidence ${e.confidence.toFixed(2)} < ${e.threshold}`, c) +
+            ` ${dim(`${e.reasons.join("; ")} → waits for a person`, c)}`,
+        );
+      case "plan_checked":
+        return this.#line(e.at, planCheckLine(e, c));
       case "answer_reviewed":
         return this.#line(e.at, answerReviewLine(e, c));
       case "final":
@@ -104,6 +120,17 @@ export class ProgressRenderer {
     if (this.#streaming) this.#out.write("\n\n");
     this.#streaming = false;
   }
+}
+
+/** One line for a judgement of the remaining plan (replan: on_signal). */
+export function planCheckLine(e: Extract<ProgressEvent, { type: "plan_checked" }>, colors: boolean): string {
+  const after = `after ${e.after.join(", ")}`;
+  if (e.verdict === "fits") return dim(`· remaining plan still fits ${after}: ${e.reason}`, colors);
+  if (e.verdict === "replan")
+    return (
+      yellow(`⚑ remaining plan no longer fits ${after}: ${e.reason}`, colors) + dim(" → replanner", colors)
+    );
+  return yellow(`? remaining plan kept ${after}: ${e.note ?? "the judgement could not be read"}`, colors);
 }
 
 /** One line for an answer review: passed, or what it found and whether another round follows. */

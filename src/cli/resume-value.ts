@@ -58,7 +58,9 @@ export function resumeValue(request: ApprovalRequest, flags: DecisionFlags): unk
       ? planValue(flags)
       : request.type === "step_approval"
         ? stepValue(request, flags)
-        : budgetValue(flags);
+        : request.type === "low_confidence"
+          ? outputValue(request, flags)
+          : budgetValue(flags);
   return { stop: request.stop, ...(value as object) };
 }
 
@@ -89,6 +91,30 @@ function stepValue(
   if (flags.edit !== undefined)
     return { stepId, action: "edit", args: parseJson(flags.edit, "give the step's args as a JSON object") };
   throw new UsageError("a step approval takes --approve, --reject or --edit");
+}
+
+/** At a low-confidence stop, `--edit` is the new output: JSON, or else the text as it is. */
+function outputValue(
+  request: Extract<ApprovalRequest, { type: "low_confidence" }>,
+  flags: DecisionFlags,
+): unknown {
+  const ids = request.steps.map((s) => s.stepId);
+  const stepId = flags.step ?? (ids.length === 1 ? ids[0] : undefined);
+  if (!stepId) throw new UsageError(`${ids.length} steps wait for review (${ids.join(", ")}): add --step ID`);
+  if (flags.approve) return { stepId, action: "approve" };
+  if (flags.reject !== undefined)
+    return { stepId, action: "reject", ...(flags.reject ? { reason: flags.reject } : {}) };
+  if (flags.edit !== undefined) {
+    if (flags.edit.trim() === "") throw new UsageError("--edit needs the new output (JSON, or plain text)");
+    let output: unknown = flags.edit;
+    try {
+      output = JSON.parse(flags.edit);
+    } catch {
+      // Plain text is an output too.
+    }
+    return { stepId, action: "edit", output };
+  }
+  throw new UsageError("a low-confidence stop takes --approve, --reject or --edit");
 }
 
 function budgetValue(flags: DecisionFlags): unknown {
@@ -126,12 +152,26 @@ export function describeWaiting(threadId: string, request: ApprovalRequest): str
         `  ${s.stepId} [${s.tool}, ${s.risk}] ${s.description}\n    args: ${JSON.stringify(s.args)}`,
       );
     lines.push(`Resume: ${cmd} --step ID --approve | --reject "<why>" | --edit '<args json>'`);
+  } else if (request.type === "low_confidence") {
+    lines.push(
+      `${request.steps.length} step(s) wait for review (confidence below ${request.steps[0]?.threshold}):`,
+    );
+    for (const s of request.steps)
+      lines.push(
+        `  ${s.stepId} [${s.tool}] ${s.description}\n    confidence ${s.confidence.toFixed(2)}: ${s.reasons.join("; ")}\n    output: ${preview(s.output)}`,
+      );
+    lines.push(`Resume: ${cmd} --step ID --approve | --reject "<why>" | --edit '<new output: JSON or text>'`);
   } else {
     lines.push("A budget limit was reached:");
     for (const e of request.exceeded) lines.push(`  ${e.key}: used ${round(e.used)} of ${e.limit}`);
     lines.push(`Resume: ${cmd} --raise ${request.exceeded[0]?.key ?? "maxTokens"}=<new limit> | --finish`);
   }
   return lines.join("\n");
+}
+
+function preview(output: unknown): string {
+  const text = typeof output === "string" ? output : JSON.stringify(output);
+  return text.length > 500 ? `${text.slice(0, 500)}… (${text.length - 500} more characters)` : text;
 }
 
 function round(n: number): string {

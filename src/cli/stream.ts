@@ -85,7 +85,9 @@ export async function streamRun(
   if (view instanceof LiveTable) {
     view.waiting(
       pending.flatMap((p) =>
-        p.request.type === "step_approval" ? p.request.steps.map((s) => s.stepId) : [],
+        p.request.type === "step_approval" || p.request.type === "low_confidence"
+          ? p.request.steps.map((s) => s.stepId)
+          : [],
       ),
     );
   }

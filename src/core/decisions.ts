@@ -27,6 +27,20 @@ export type ApprovalRequest = (
       errors: string[];
     }
   | {
+      /** Steps whose confidence was below `minConfidence`: their outputs wait for a person. */
+      type: "low_confidence";
+      steps: {
+        stepId: string;
+        tool: string;
+        description: string;
+        confidence: number;
+        threshold: number;
+        reasons: string[];
+        output: unknown;
+      }[];
+      errors: string[];
+    }
+  | {
       type: "budget";
       exceeded: { key: BudgetKey; limit: number; used: number }[];
       used: Record<BudgetKey, number>;
@@ -66,6 +80,24 @@ export const StepDecisionsSchema = z.union([
   z.object({ decisions: z.record(z.string(), StepDecisionSchema) }),
   z.intersection(z.object({ stepId: z.string() }), StepDecisionSchema),
   StepDecisionSchema,
+]);
+
+/** At a low-confidence stop: keep the output, replace it, or reject it (the replanner takes over). */
+export const OutputDecisionSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("approve") }),
+  z.object({
+    action: z.literal("edit"),
+    output: z.unknown().refine((v) => v !== undefined && v !== null, "the edited output is missing"),
+  }),
+  Reject,
+]);
+export type OutputDecision = z.infer<typeof OutputDecisionSchema>;
+
+/** `{ decisions: { step_3: {...} } }`, `{ stepId, action, ... }`, or a bare decision when one step waits. */
+export const OutputDecisionsSchema = z.union([
+  z.object({ decisions: z.record(z.string(), OutputDecisionSchema) }),
+  z.intersection(z.object({ stepId: z.string() }), OutputDecisionSchema),
+  OutputDecisionSchema,
 ]);
 
 export const BudgetDecisionSchema = z.discriminatedUnion("action", [

@@ -24,7 +24,50 @@ export type ProgressEvent =
    * `feedback`; `score` (0–1) is what the critic gave the draft it sent back.
    */
   | { type: "step_revised"; at: number; stepId: string; revision: number; score: number; feedback: string }
-  /** `review`: new steps asked for by a failed answer review, not by a failed step. */
+  /**
+   * A sub-agent step (an `llm` step with a tool allowlist) called a tool: what was decided (ran,
+   * approved, edited, rejected by a person, refused) and whether it worked.
+   */
+  | {
+      type: "subagent_call";
+      at: number;
+      stepId: string;
+      turn: number;
+      call: number;
+      tool: string;
+      decision: "ran" | "approved" | "edited" | "rejected" | "refused";
+      ok: boolean;
+      error: string | null;
+    }
+  /**
+   * A step's lowest confidence (its own, the critic's) was below `minConfidence`: its output waits
+   * for a person (approve, edit, reject). `reasons` says which confidence was low, or missing.
+   */
+  | {
+      type: "step_gated";
+      at: number;
+      stepId: string;
+      confidence: number;
+      threshold: number;
+      reasons: string[];
+    }
+  /**
+   * `replan: "on_signal"`: the evaluator judged the remaining plan after `after` succeeded. `replan`:
+   * it no longer fits (`reason`), the replanner rewrites the unfinished steps; `unreadable`: the
+   * judgement could not be read twice, the plan is kept (`note`).
+   */
+  | {
+      type: "plan_checked";
+      at: number;
+      after: string[];
+      verdict: "fits" | "replan" | "unreadable";
+      reason: string;
+      note: string | null;
+    }
+  /**
+   * `review`: new steps asked for by a failed answer review, not by a failed step. `signal`: the
+   * reason the evaluator gave when it judged that the remaining plan no longer fits.
+   */
   | {
       type: "replanned";
       at: number;
@@ -32,6 +75,7 @@ export type ProgressEvent =
       failed: string[];
       steps: PlanStep[];
       review?: boolean;
+      signal?: string;
     }
   | { type: "final"; at: number; answer: string; partial: boolean }
   /** The answer was reviewed; `revise`: its findings go to the replanner for one more round. */

@@ -22,6 +22,15 @@ export const PlanExecuteContextSchema = z.object({
     .default(3)
     .describe("How often an invalid plan is sent back to the planner before the run gives up."),
   maxReplans: z.number().int().min(0).max(10).default(2).describe("Recovery plans allowed per run."),
+  replan: z
+    .enum(["on_failure", "on_signal"])
+    .default("on_failure")
+    .describe(
+      "When the replanner rewrites the plan. on_failure: when a step fails or is rejected. on_signal: also when, " +
+        "after steps succeed, the evaluator model judges that the remaining steps no longer fit what was learned " +
+        "(it gives the reason); the replanner then rewrites only the unfinished steps. Steps wait for that " +
+        "judgement before their dependents start. Both count against maxReplans.",
+    ),
   maxConcurrency: z.number().int().min(1).max(64).default(4).describe("Steps that may run at the same time."),
   stepTimeoutMs: z.number().int().min(1).default(60_000).describe("Time limit of one attempt of one step."),
   maxRetries: z
@@ -81,6 +90,28 @@ export const PlanExecuteContextSchema = z.object({
         "the critic is on, a failed review sends its findings to the replanner for a round of new steps and a new " +
         "answer, at most this many times; with it off the checks only report. 0 turns the review off.",
     ),
+  minConfidence: z
+    .number()
+    .min(0)
+    .max(1)
+    .nullable()
+    .default(null)
+    .describe(
+      "Confidence gating: LLM steps (llm, summarize) and the critic report a confidence 0–1 in what they wrote; a " +
+        "step whose lowest confidence is below this stops for a person, who approves its output, edits it, or " +
+        "rejects it (the replanner takes over). A missing or out-of-range confidence counts as low and says so. " +
+        "null: off (nothing is asked for).",
+    ),
+  maxSubAgentTurns: z
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .default(6)
+    .describe(
+      "Sub-agent steps: an llm step given a tool allowlist (args.tools) runs as a tool-calling loop on the executor " +
+        "model, at most this many model turns; a model still calling tools then fails the step, saying so.",
+    ),
   approvePlan: z
     .enum(["never", "always", "risky"])
     .default("never")
@@ -131,7 +162,7 @@ export type PlanExecuteContext = z.input<typeof PlanExecuteContextSchema>;
 export type Settings = z.output<typeof PlanExecuteContextSchema>;
 
 /** Settings a policy decides: when a person is asked, and whether the critic runs. */
-export const POLICY_KEYS = ["approvePlan", "autoApprove", "critic"] as const;
+export const POLICY_KEYS = ["approvePlan", "autoApprove", "critic", "replan", "minConfidence"] as const;
 export type PolicyKey = (typeof POLICY_KEYS)[number];
 
 /** Settings that bound a run: plan size, retries, concurrency, timeouts and the budgets. */
@@ -146,6 +177,7 @@ export const LIMIT_KEYS = [
   "maxOutputBytes",
   "maxRevisions",
   "maxAnswerRevisions",
+  "maxSubAgentTurns",
   ...BUDGET_KEYS,
 ] as const;
 export type LimitKey = (typeof LIMIT_KEYS)[number];

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { MODEL_ROLES, type ModelRole } from "./roles.js";
 import { getById, idRecord } from "../plan/ids.js";
 import { BUDGET_KEYS } from "./settings.js";
+import { ConfidenceSchema } from "./confidence.js";
 
 export const STEP_STATUSES = ["pending", "running", "succeeded", "failed", "skipped", "rejected"] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
@@ -83,6 +84,10 @@ export const DraftSchema = z.object({
   feedback: z.string().nullable(),
   /** Anything said about this draft: a score treated as 0, an unreadable verdict, a failed revision. */
   note: z.string().nullable(),
+  /** What the step reported of its own confidence in this draft (only while `minConfidence` is set). */
+  stepConfidence: ConfidenceSchema.nullable().optional(),
+  /** The critic's confidence in its verdict on this draft (only while `minConfidence` is set). */
+  criticConfidence: ConfidenceSchema.nullable().optional(),
 });
 export type Draft = z.output<typeof DraftSchema>;
 
@@ -98,6 +103,41 @@ export const ReflectionSchema = z.object({
   summary: z.string(),
 });
 export type Reflection = z.output<typeof ReflectionSchema>;
+
+/**
+ * A step whose confidence was below `minConfidence`: it stopped for a person, who approves its
+ * output, edits it, or rejects it (the replanner takes over).
+ */
+export const ConfidenceGateSchema = z.object({
+  status: z.enum(["waiting", "approved", "edited", "rejected"]),
+  /** The lowest of the confidences reported (the step's own, the critic's). */
+  confidence: z.number(),
+  threshold: z.number(),
+  /** Why it stopped: each low confidence, and each one that was missing or out of range. */
+  reasons: z.array(z.string()),
+  /** What the person said when rejecting. */
+  reason: z.string().nullable(),
+  decidedAt: z.number().nullable(),
+});
+export type ConfidenceGate = z.output<typeof ConfidenceGateSchema>;
+
+/** One tool call of an LLM step that runs as a tool-calling sub-agent (its allowlist in `args.tools`). */
+export const SubAgentCallSchema = z.object({
+  /** The model turn that asked for it (1, 2, …) and the call's number within the step (1, 2, …). */
+  turn: z.number().int(),
+  call: z.number().int(),
+  tool: z.string(),
+  args: z.unknown(),
+  risk: z.enum(["LOW", "MEDIUM", "HIGH"]),
+  /** ran: within autoApprove; approved/edited/rejected: a person decided; refused: outside the allowlist or bad args. */
+  decision: z.enum(["ran", "approved", "edited", "rejected", "refused"]),
+  ok: z.boolean(),
+  /** The output as the model was shown it (clipped), or null. */
+  output: z.string().nullable(),
+  error: z.string().nullable(),
+  at: z.number(),
+});
+export type SubAgentCall = z.output<typeof SubAgentCallSchema>;
 
 const stepRecordFields = {
   id: z.string(),
@@ -115,6 +155,14 @@ const stepRecordFields = {
   usage: UsageSchema.nullable().optional(),
   /** The step's reflection loop (drafts, verdicts, the kept draft), when it had one. */
   reflection: ReflectionSchema.nullable().optional(),
+  /** The confidence the step reported in its output (LLM steps while `minConfidence` is set). */
+  stepConfidence: ConfidenceSchema.nullable().optional(),
+  /** The confidence the critic reported in its verdict (while `minConfidence` is set). */
+  criticConfidence: ConfidenceSchema.nullable().optional(),
+  /** The tool calls of a sub-agent step, in order (absent for other steps). */
+  subAgentCalls: z.array(SubAgentCallSchema).optional(),
+  /** The stop for a person when a confidence was below `minConfidence`. */
+  confidenceGate: ConfidenceGateSchema.nullable().optional(),
 };
 
 export const StepRecordSchema = z.object(stepRecordFields);
@@ -217,6 +265,23 @@ export const AnswerReviewSchema = z.object({
 export type AnswerReview = z.output<typeof AnswerReviewSchema>;
 
 /**
+ * One judgement of the remaining plan after steps succeeded (`replan: "on_signal"`): whether it
+ * still fits what was learned, and why.
+ */
+export const PlanCheckSchema = z.object({
+  at: z.number(),
+  /** The steps whose outputs were judged (those that succeeded in the evaluator pass). */
+  after: z.array(z.string()),
+  /** The plan version that was judged. */
+  planVersion: z.number().int(),
+  /** fits: keep going; replan: the unfinished steps are rewritten; unreadable: kept as is (see note). */
+  verdict: z.enum(["fits", "replan", "unreadable"]),
+  reason: z.string(),
+  note: z.string().nullable(),
+});
+export type PlanCheck = z.output<typeof PlanCheckSchema>;
+
+/**
  * The one state channel set shared by every node.
  *
  * Plain zod with LangGraph's schema registry rather than `StateSchema`: the LangGraph server (and so
@@ -270,6 +335,20 @@ export const PlanExecuteState = z.object({
     () => [],
   ),
   replans: withInitial(z.number().int().describe("Recovery plans written so far."), () => 0),
+  planChecks: reduced(
+    z
+      .array(PlanCheckSchema)
+      .describe("Judgements of the remaining plan after steps succeeded (replan: on_signal), in order."),
+    z.array(PlanCheckSchema),
+    (a, b) => [...a, ...b],
+    () => [],
+  ),
+  replanSignal: withInitial(
+    PlanCheckSchema.nullable().describe(
+      "A judgement that the remaining plan no longer fits, waiting for the replanner (null once it acted).",
+    ),
+    () => null,
+  ),
   usage: reduced(UsageMap.describe("Token usage per model role."), UsageMap, addUsage, () => ({})),
   forkedFrom: withInitial(
     z

@@ -99,6 +99,7 @@ export function localServerEnv(server: FakeOpenAI): EnvConfig {
 async function toFakeReply(reply: ScriptedReply, messages: BaseMessage[]): Promise<FakeReply> {
   if (typeof reply === "function") return toFakeReply(await reply(messages), messages);
   if (typeof reply === "string") return reply;
+  if ("toolCalls" in reply) return { toolCalls: reply.toolCalls, content: reply.text ?? "" };
   if ("text" in reply) return reply.text;
   if ("structured" in reply) return { json: reply.structured };
   if ("error" in reply) {

@@ -1,12 +1,20 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import type { ProgressWriter } from "../core/events.js";
-import type { AttemptLogEntry, RoleUsage } from "../core/state.js";
+import type { AttemptLogEntry, RoleUsage, SubAgentCall } from "../core/state.js";
+import { normaliseConfidence, type Confidence } from "../core/confidence.js";
 import type { StepIdMap } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
 import { resolveReferences, TemplateError } from "../plan/template.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import { ToolInputError, type PlanTool, type StepRevision, type TokenUsage } from "../tools/types.js";
+import {
+  ToolInputError,
+  type PlanTool,
+  type StepRevision,
+  type SubAgentHost,
+  type TokenUsage,
+  type ToolContext,
+} from "../tools/types.js";
 import { stepRunName, traceToolRun } from "../tracing/step-runs.js";
 import { isEmptyOutput } from "./checks.js";
 import { backoffDelay, isTransient, sleep, withTimeout, type BackoffPolicy } from "./retry.js";
@@ -26,6 +34,10 @@ export type StepOutcome =
       usage: RoleUsage | null;
       /** The resolved args the tool got (null when they could not be resolved). */
       args: Record<string, unknown> | null;
+      /** What an LLM step reported of its confidence, when the run asked (`askConfidence`). */
+      stepConfidence?: Confidence;
+      /** The tool calls of a sub-agent step (its last attempt), when it made any. */
+      subAgentCalls?: SubAgentCall[];
     }
   /** A step whose tier needs a person's approval: nothing ran; the resolved args wait to be shown. */
   | { status: "awaiting_approval"; id: string; args: Record<string, unknown> }
@@ -45,7 +57,22 @@ export interface StepRunOptions {
   backoff: BackoffPolicy;
   emit: ProgressWriter;
   signal?: AbortSignal;
+  /** The run gates on confidence (`minConfidence`): tools that write with a model are asked for theirs. */
+  askConfidence?: boolean;
+  /**
+   * For a step whose resolved args carry a tool allowlist (`tools`): the run's side of its
+   * tool-calling loop, made fresh for each attempt.
+   */
+  subAgent?: (
+    step: PlanStep,
+    allowed: string[],
+    parent: SubAgentParent,
+  ) => SubAgentHost & {
+    calls: SubAgentCall[];
+  };
 }
+
+export type SubAgentParent = Pick<ToolContext, "model" | "goal" | "signal" | "reportUsage">;
 
 /** Runs one step to an outcome: resolve references, validate args, call the tool with timeout and retries. */
 export async function runStep(
@@ -66,6 +93,9 @@ export async function runStep(
   let args: Record<string, unknown> | null = null;
   const attemptLog: AttemptLogEntry[] = [];
   let attemptStartedAt = startedAt;
+  // The confidence the tool reported on its last attempt (a retry asks again).
+  let reported: { raw: unknown } | undefined;
+  let host: (SubAgentHost & { calls: SubAgentCall[] }) | undefined;
   const logAttempt = (attempt: number, error: string | null) =>
     attemptLog.push({ attempt, startedAt: attemptStartedAt, finishedAt: Date.now(), error });
   const finish = (
@@ -91,10 +121,15 @@ export async function runStep(
       attemptLog,
       usage: usage.calls ? usage : null,
       args,
+      ...(host && host.calls.length > 0 ? { subAgentCalls: host.calls } : {}),
+      ...(asksConfidence && status === "succeeded"
+        ? { stepConfidence: normaliseConfidence(reported?.raw, "the step") }
+        : {}),
     };
   };
 
   const tool = opts.tools.get(step.tool);
+  const asksConfidence = opts.askConfidence === true && tool?.usesModel === true;
   if (!tool) return finish("failed", null, `unknown tool "${step.tool}"`, 0);
   try {
     args = prepareArgs(step, tool, outputs, approvedArgs);
@@ -104,6 +139,8 @@ export async function runStep(
 
   for (let attempt = 1; ; attempt++) {
     attemptStartedAt = Date.now();
+    reported = undefined;
+    const allowed = Array.isArray(args?.tools) ? (args.tools as unknown[]).map(String) : [];
     opts.emit({ type: "step_started", stepId: step.id, tool: step.tool, attempt });
     try {
       const output = await traceToolRun(
@@ -121,8 +158,15 @@ export async function runStep(
         },
         () =>
           withTimeout(
-            (signal) =>
-              tool.run(args as Record<string, unknown>, {
+            (signal) => {
+              const parent: SubAgentParent = {
+                model: opts.model,
+                goal: opts.goal,
+                signal,
+                reportUsage: (u: TokenUsage) => addTo(usage, u),
+              };
+              host = allowed.length > 0 ? opts.subAgent?.(step, allowed, parent) : undefined;
+              return tool.run(args as Record<string, unknown>, {
                 signal,
                 idempotencyKey: `${opts.runKey}:${step.id}${revision ? `:revision-${revision.revision}` : ""}`,
                 step,
@@ -131,7 +175,10 @@ export async function runStep(
                 goal: opts.goal,
                 reportUsage: (u: TokenUsage) => addTo(usage, u),
                 ...(revision ? { revision } : {}),
-              }),
+                ...(asksConfidence ? { confidence: { report: (raw: unknown) => (reported = { raw }) } } : {}),
+                ...(host ? { subAgent: host } : {}),
+              });
+            },
             tool.timeoutMs ?? opts.timeoutMs,
             opts.signal,
           ),

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { createApproveStepsNode } from "../nodes/approve-steps.js";
 import { budgetGate } from "../nodes/budget-gate.js";
 import type { NodeDeps } from "../nodes/deps.js";
+import { createConfidenceGateNode } from "../nodes/confidence-gate.js";
 import { createEvaluatorNode } from "../nodes/evaluator.js";
 import { createExecutorNode } from "../nodes/executor.js";
 import { createPlannerNode } from "../nodes/planner.js";
@@ -73,6 +74,7 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
     .addNode("review_plan", createReviewPlanNode(deps))
     .addNode("executor", timed(createExecutorNode(deps)))
     .addNode("approve_steps", createApproveStepsNode(deps))
+    .addNode("confidence_gate", createConfidenceGateNode(deps))
     .addNode("evaluator", timed(createEvaluatorNode(deps)))
     .addNode("replanner", timed(createReplannerNode(deps)))
     .addNode("budget", (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
@@ -111,13 +113,13 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
       "replanner",
       END,
     ]);
-  // After the evaluator, a step approval or a budget stop, the same question: what is next?
-  for (const from of ["evaluator", "approve_steps", "budget"] as const) {
+  // After the evaluator, a step approval, a low-confidence stop or a budget stop, the same question: what is next?
+  for (const from of ["evaluator", "approve_steps", "confidence_gate", "budget"] as const) {
     graph.addConditionalEdges(
       from,
       (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
         routeAfterEvaluation(state, settingsOf(state, config)),
-      ["executor", "approve_steps", "replanner", "budget", "synthesizer"],
+      ["executor", "approve_steps", "confidence_gate", "replanner", "budget", "synthesizer"],
     );
   }
   return graph;

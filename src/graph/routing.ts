@@ -12,7 +12,13 @@ type RoutingState = Pick<
   Partial<
     Pick<
       PlanExecuteStateType,
-      "usage" | "activeMs" | "finishRequested" | "planReview" | "planVersion" | "planFeedback"
+      | "usage"
+      | "activeMs"
+      | "finishRequested"
+      | "planReview"
+      | "planVersion"
+      | "planFeedback"
+      | "replanSignal"
     >
   >;
 
@@ -27,6 +33,11 @@ export function failedSteps(state: RoutingState): string[] {
 
 function hasPendingSteps(state: RoutingState): boolean {
   return state.plan.some((s) => statusOf(state, s.id) === "pending");
+}
+
+/** A succeeded step whose output waits for a person after a low confidence (`minConfidence`). */
+function hasLowConfidenceStops(state: RoutingState): boolean {
+  return state.plan.some((s) => stepRecordOf(state.steps, s.id)?.confidenceGate?.status === "waiting");
 }
 
 function hasWaitingApprovals(state: RoutingState): boolean {
@@ -87,8 +98,14 @@ export function routeAfterReview(state: RoutingState, settings: Settings): "plan
 export function routeAfterEvaluation(
   state: RoutingState,
   settings: Settings,
-): "replanner" | "executor" | "synthesizer" | "approve_steps" | "budget" {
+): "replanner" | "executor" | "synthesizer" | "approve_steps" | "confidence_gate" | "budget" {
   if (state.finishRequested) return "synthesizer";
+  // An output a person has to look at comes first: the plan may depend on what they decide.
+  if (hasLowConfidenceStops(state)) return "confidence_gate";
+  // The remaining plan no longer fits (replan: on_signal): rewrite it before anyone decides on its steps.
+  if (state.replanSignal && failedSteps(state).length === 0 && hasPendingSteps(state)) {
+    if (state.replans < settings.maxReplans) return work(state, settings, "replanner");
+  }
   // Approved steps run before the run stops again for the steps still waiting.
   if (hasWaitingApprovals(state))
     return hasRunnableSteps(state) ? work(state, settings, "executor") : "approve_steps";

@@ -21,6 +21,10 @@ import type { PlanStep } from "../plan/schema.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
+import { checkPlan, planCheckAfter } from "./plan-signal.js";
+import { gateOnConfidence } from "./confidence-gate.js";
+import { withConfidence } from "./quality-prompts.js";
+import { normaliseConfidence, type Confidence } from "../core/confidence.js";
 import { buildCriticPrompt, outputText } from "./prompts.js";
 import {
   durable,
@@ -105,15 +109,25 @@ export function createEvaluatorNode(deps: NodeDeps) {
           for (const u of outcome.criticUsage) usage = addUsage(usage, { evaluator: u });
           if (outcome.revisionUsage) usage = addUsage(usage, { executor: outcome.revisionUsage });
           emit({ type: "step_evaluated", stepId: step.id, ...outcome.evaluation });
-          return reflectionPatch(record, outcome);
+          const kept = outcome.reflection.drafts.find((d) => d.revision === outcome.reflection.kept);
+          return gateOnConfidence(step, reflectionPatch(record, outcome), record, {
+            step: kept?.stepConfidence ?? undefined,
+            critic: kept?.criticConfidence ?? undefined,
+            tools: deps.tools,
+            settings,
+            emit,
+          });
         }
         const checks = deterministicVerdict(record, deps.tools.get(step.tool));
         let evaluation: Evaluation = { ...checks, by: "checks" };
+        let criticConfidence: Confidence | undefined;
         if (checks.ok && needsCritic(step, deps.tools, settings)) {
           const verdict = await askCritic(
             deps.models("evaluator", settings),
             buildCriticPrompt({ goal: state.goal, step, output: outputText(record.output) }),
+            settings.minConfidence !== null,
           );
+          criticConfidence = verdict.confidence;
           for (const callUsage of verdict.usage) {
             usage = addUsage(usage, { evaluator: callUsage });
             budget.add({ evaluator: callUsage });
@@ -121,14 +135,72 @@ export function createEvaluatorNode(deps: NodeDeps) {
           evaluation = verdict.evaluation;
         }
         emit({ type: "step_evaluated", stepId: step.id, ...evaluation });
-        return verdictPatch(record, evaluation);
+        return gateOnConfidence(step, verdictPatch(record, evaluation), record, {
+          step: record.stepConfidence ?? undefined,
+          critic: criticConfidence,
+          tools: deps.tools,
+          settings,
+          emit,
+        });
       }),
     );
     const failure = settled.find((r) => r.status === "rejected");
     if (failure) throw unwrapDeferred(failure.reason);
     const judged = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-    return { steps: idRecord(judged.map((p) => [p.id, p])), usage };
+    const check = await judgeRemainingPlan(deps, state, judged, settings, budget.reached().length > 0);
+    if (check) {
+      for (const u of check.usage) usage = addUsage(usage, { evaluator: u });
+      const { after, verdict, reason, note } = check.check;
+      emit({ type: "plan_checked", after, verdict, reason, note });
+    }
+    return {
+      steps: idRecord(judged.map((p) => [p.id, p])),
+      usage,
+      ...(check ? { planChecks: [check.check] } : {}),
+      ...(check?.check.verdict === "replan" ? { replanSignal: check.check } : {}),
+    };
   };
+}
+
+/**
+ * `replan: "on_signal"`: once this pass's verdicts are in, the evaluator model judges whether the
+ * remaining steps still fit what the steps that just succeeded found ({@link planCheckAfter} says
+ * when). A durable task called after every other one of the node, so a resumed node reads the
+ * judgement back instead of asking again. No judgement once a budget is reached.
+ */
+async function judgeRemainingPlan(
+  deps: NodeDeps,
+  state: PlanExecuteStateType,
+  judged: (Partial<StepRecord> & { id: string })[],
+  settings: Settings,
+  overBudget: boolean,
+): Promise<Awaited<ReturnType<typeof checkPlan>> | null> {
+  const after = planCheckAfter(state, judged, settings);
+  if (after.length === 0 || overBudget) return null;
+  const patched = new Map(judged.map((p) => [p.id, p]));
+  const finished = state.plan.flatMap((s) => {
+    const record = { ...stepRecordOf(state.steps, s.id), ...patched.get(s.id) };
+    return record.status === "succeeded"
+      ? [{ id: s.id, description: s.description, output: record.output }]
+      : [];
+  });
+  const remaining = state.plan.filter(
+    (s) => (stepRecordOf(state.steps, s.id)?.status ?? "pending") === "pending",
+  );
+  const ask = durable(`plan check v${state.planVersion} after ${after.join(",")}`, () =>
+    checkPlan(deps.models("evaluator", settings), {
+      goal: state.goal,
+      finished,
+      after,
+      remaining,
+      planVersion: state.planVersion,
+    }),
+  );
+  try {
+    return await ask();
+  } catch (err) {
+    throw unwrapDeferred(err);
+  }
 }
 
 /** What one step's reflection loop needs: its inputs, how to run a revision, the critic. */
@@ -166,9 +238,11 @@ function reflectionContext(
       backoff: { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
       emit: pass.emit,
       signal: config.signal,
+      askConfidence: settings.minConfidence !== null,
     },
     critic: deps.models("evaluator", settings),
     maxRevisions: settings.maxRevisions,
+    askConfidence: settings.minConfidence !== null,
     ...pass,
   };
 }
@@ -203,14 +277,25 @@ const CRITIC_ATTEMPTS = 2;
 async function askCritic(
   model: BaseChatModel,
   prompt: BaseMessage[],
-): Promise<{ evaluation: Evaluation; usage: RoleUsage[] }> {
+  askConfidence: boolean,
+): Promise<{ evaluation: Evaluation; usage: RoleUsage[]; confidence?: Confidence }> {
   const usage: RoleUsage[] = [];
   let messages = prompt;
+  // The confidence is asked for only while the run gates on it: other runs send the schema they always did.
+  const schema = askConfidence ? withConfidence(CriticVerdictSchema) : null;
   for (let attempt = 1; ; attempt++) {
     try {
-      const answer = await invokeStructured(model, CriticVerdictSchema, messages, { name: "verdict" });
+      const answer = await invokeStructured(model, schema?.ask ?? CriticVerdictSchema, messages, {
+        name: "verdict",
+        ...(schema ? { read: schema.read } : {}),
+      });
       usage.push(answer.usage);
-      return { evaluation: { ok: answer.value.pass, reason: answer.value.reason, by: "critic" }, usage };
+      const value = answer.value as z.output<typeof CriticVerdictSchema> & { confidence?: unknown };
+      return {
+        evaluation: { ok: value.pass, reason: value.reason, by: "critic" },
+        usage,
+        ...(schema ? { confidence: normaliseConfidence(value.confidence, "the critic") } : {}),
+      };
     } catch (err) {
       if (!(err instanceof StructuredOutputError)) throw err;
       if (attempt >= CRITIC_ATTEMPTS) {

@@ -24,10 +24,11 @@ import { actionDigest } from "../plan/digest.js";
 import { prepareArgs, runStep, type StepOutcome, type StepRunOptions } from "../execution/run-step.js";
 import { RISK_TIERS, type RiskTier } from "../tools/types.js";
 import { Semaphore } from "../execution/semaphore.js";
+import { createSubAgentHost } from "../execution/sub-agent.js";
 import { watchWrites, writesSaved } from "../execution/durable-writes.js";
 import { annotateCurrentRun, stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
-import { needsCritic } from "./evaluator.js";
+import { clearedForDependents, waitsForEvaluator } from "./gates.js";
 
 /** This process, for telling start markers it wrote from those read back from a checkpoint. */
 const PROCESS = randomUUID();
@@ -79,6 +80,20 @@ export function createExecutorNode(deps: NodeDeps) {
       backoff: { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
       emit,
       signal: config.signal,
+      askConfidence: settings.minConfidence !== null,
+      subAgent: (step, allowed, parent) =>
+        createSubAgentHost({
+          step,
+          allowed,
+          tools: deps.tools,
+          maxTurns: settings.maxSubAgentTurns,
+          needsApproval: (risk) => needsApproval(risk, settings),
+          runId: state.runId,
+          runKey: `${String(config.configurable?.thread_id ?? "no-thread")}:${state.runId ?? "run"}`,
+          timeoutMs: settings.stepTimeoutMs,
+          emit,
+          parent,
+        }),
     };
     // Every running step listens to the run's abort signal, about twice (its task, its attempt's
     // timeout), and LangGraph adds its own: many listeners are expected here. The limit still catches
@@ -101,8 +116,8 @@ export function createExecutorNode(deps: NodeDeps) {
         if (!outcome) throw new DependencyNotReady(`${step.id}: ${dep} did not finish in this pass`);
         if (outcome.status !== "succeeded") return blocked(step, `${dep} ${outcome.status}`);
         const depStep = byId.get(dep);
-        if (depStep && needsCritic(depStep, deps.tools, settings))
-          return blocked(step, `${dep} awaits the critic`);
+        if (depStep && waitsForEvaluator(depStep, deps.tools, settings))
+          return blocked(step, `${dep} awaits the evaluator`);
         outputs.set(dep, outcome.output);
       }
       return null;
@@ -138,8 +153,13 @@ export function createExecutorNode(deps: NodeDeps) {
         const reached = budget.reached();
         if (reached.length > 0) return blocked(step, `budget reached: ${reached.join(", ")}`);
         stepsLeft -= 1;
-        const crashes = await priorUnfinishedStarts(step, saver);
-        if (crashes >= settings.maxStepCrashes) return crashLooped(step, crashes, emit);
+        // A sub-agent step (a tool allowlist) keeps no start markers: it may stop for a person inside,
+        // and its nested turns and calls are found again by their position among the step's tasks,
+        // which a growing row of markers would shift. Its finished calls are durable tasks instead.
+        if (!hasAllowlist(step)) {
+          const crashes = await priorUnfinishedStarts(step, saver);
+          if (crashes >= settings.maxStepCrashes) return crashLooped(step, crashes, emit);
+        }
         return runStep(step, dependencies, outputs, runOptions, approval?.args);
       });
     };
@@ -176,6 +196,11 @@ export function createExecutorNode(deps: NodeDeps) {
     rethrowControlFlow(settled);
     return toUpdate(settled, byId, deps, (id) => stepRecordOf(state.steps, id)?.approval ?? null);
   };
+}
+
+/** An `llm` step with a tool allowlist: it runs as a tool-calling sub-agent. */
+function hasAllowlist(step: PlanStep): boolean {
+  return Array.isArray(step.args.tools) && step.args.tools.length > 0;
 }
 
 /** Whether a step of this tier waits for a person under the run's `autoApprove` setting. */
@@ -258,7 +283,7 @@ function blocked(step: PlanStep, reason: string): StepOutcome {
   return { status: "blocked", id: step.id, reason };
 }
 
-/** Outputs the steps of this pass may use: succeeded steps that need no critic or passed it. */
+/** Outputs the steps of this pass may use: succeeded steps that need no judgement or passed it. */
 function succeededOutputs(
   state: PlanExecuteStateType,
   deps: NodeDeps,
@@ -266,10 +291,8 @@ function succeededOutputs(
 ): Map<string, unknown> {
   const outputs = new Map<string, unknown>();
   for (const record of Object.values(state.steps)) {
-    if (record.status !== "succeeded") continue;
     const step = state.plan.find((s) => s.id === record.id);
-    const cleared = !step || !needsCritic(step, deps.tools, settings) || record.evaluation?.ok === true;
-    if (cleared) outputs.set(record.id, record.output);
+    if (clearedForDependents(step, record, deps.tools, settings)) outputs.set(record.id, record.output);
   }
   return outputs;
 }
@@ -312,6 +335,19 @@ function toUpdate(
     }
     const { usage: stepUsage, args, ...record } = outcome;
     steps[record.id] = { ...record, usage: stepUsage, evaluation: null };
+    // A sub-agent's calls above LOW risk are in the audit log like plan steps, with what was decided.
+    for (const call of outcome.subAgentCalls ?? []) {
+      if (call.risk === "LOW" || call.decision === "refused") continue;
+      audit.push({
+        at: call.at,
+        stepId: record.id,
+        tool: call.tool,
+        risk: call.risk,
+        args: (call.args ?? {}) as Record<string, unknown>,
+        decision: call.decision,
+        reason: call.decision === "rejected" ? call.error : null,
+      });
+    }
     if (stepUsage) usage = addUsage(usage, { executor: stepUsage });
     // Steps a person approved are already in the audit log with that decision.
     if (risk !== "LOW" && !isDecided(approvalOf(record.id)) && args !== null) {

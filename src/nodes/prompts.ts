@@ -50,6 +50,8 @@ export interface ReplannerPromptInput {
   repair?: { steps: PlanStep[]; issues: string[] };
   /** The answer a review sent back, and its findings (when the replanner is asked by the answer review). */
   review?: { answer: string; findings: string[] };
+  /** Why the evaluator judged that the remaining steps no longer fit (replan: on_signal). */
+  signal?: { reason: string; after: string[] };
 }
 
 export function buildReplannerPrompt(input: ReplannerPromptInput): BaseMessage[] {
@@ -78,6 +80,14 @@ ${PLAN_RULES}`;
       `Findings:\n${input.review.findings.map((f, n) => `${n + 1}. ${f}`).join("\n")}`,
       "Add only steps that would supply what the findings show is missing or unsupported (new ids). If the " +
         "finished results already suffice, return an empty list of steps: the answer is then rewritten with the findings.",
+    );
+  }
+  if (input.signal) {
+    parts.push(
+      `Nothing failed, but after ${input.signal.after.join(", ")} finished the remaining steps were judged not to ` +
+        `fit what was learned: ${input.signal.reason}`,
+      "Rewrite the steps that had not run yet so that they fit (new ids). Return an empty list of steps to keep " +
+        "them as they are.",
     );
   }
   if (input.repair) {

@@ -32,6 +32,27 @@ export const ReflectionVerdictReadSchema = z.object({
   reason: z.string(),
 });
 
+/** The confidence field the critic is asked for while the run gates on confidence (`minConfidence`). */
+const CONFIDENCE_FIELD = z
+  .number()
+  .describe(
+    "How sure you are of this verdict, from 0 (guessing) to 1 (certain); below 0.5 means a person should check.",
+  );
+
+/**
+ * A verdict schema with a required `confidence` (strict mode: every field required), and its
+ * lenient reading: a missing or malformed confidence is not an unreadable verdict but a low
+ * confidence, said so in the step's record (see `normaliseConfidence`).
+ */
+export function withConfidence<T extends z.ZodRawShape>(
+  schema: z.ZodObject<T>,
+): { ask: z.ZodType; read: z.ZodType<z.output<z.ZodObject<T>> & { confidence?: unknown }> } {
+  return {
+    ask: z.object({ ...schema.shape, confidence: CONFIDENCE_FIELD }).strict(),
+    read: z.object({ ...schema.shape, confidence: z.unknown().optional() }) as never,
+  };
+}
+
 export interface ReflectionCriticPromptInput {
   goal: string;
   step: PlanStep;

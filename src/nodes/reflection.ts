@@ -14,7 +14,10 @@ import {
   buildReflectionCriticPrompt,
   ReflectionVerdictReadSchema,
   ReflectionVerdictSchema,
+  withConfidence,
 } from "./quality-prompts.js";
+import { z } from "zod";
+import { normaliseConfidence, type Confidence } from "../core/confidence.js";
 
 /**
  * Whether a finished step reflects (generate → critic → revise with the feedback → critic …):
@@ -32,6 +35,8 @@ export function reflects(
   if (settings.critic === "off" || settings.maxRevisions <= 0) return false;
   const tool = tools.get(step.tool);
   if (!tool?.usesModel || tools.riskOf(step.tool) !== "LOW") return false;
+  // A sub-agent step (a tool allowlist) does not reflect: a revision would call its tools again.
+  if (Array.isArray(step.args.tools) && step.args.tools.length > 0) return false;
   return step.reflect === true || tool.reflect === true;
 }
 
@@ -47,6 +52,8 @@ interface VerdictResult {
   /** A score treated as 0, or why the verdict could not be read. */
   note: string | null;
   usage: RoleUsage[];
+  /** The critic's confidence in the verdict, when the run gates on confidence. */
+  confidence?: Confidence;
 }
 
 /** What the evaluator writes for a step that reflected. */
@@ -71,6 +78,8 @@ export interface ReflectionContext {
   run: StepRunOptions;
   critic: BaseChatModel;
   maxRevisions: number;
+  /** The run gates on confidence (`minConfidence`): the critic is asked for its confidence too. */
+  askConfidence?: boolean;
   emit: ProgressWriter;
   /** Budgets reached so far (by name): no revision starts once one is. */
   budgetReached: () => string[];
@@ -104,7 +113,15 @@ export function normaliseScore(raw: unknown): { score: number; note: string | nu
 export async function reflectStep(ctx: ReflectionContext): Promise<ReflectionOutcome> {
   const name = stepRunName(ctx.step);
   const drafts: Draft[] = [
-    { revision: 0, output: ctx.record.output, score: null, pass: null, feedback: null, note: null },
+    {
+      revision: 0,
+      output: ctx.record.output,
+      score: null,
+      pass: null,
+      feedback: null,
+      note: null,
+      ...(ctx.record.stepConfidence ? { stepConfidence: ctx.record.stepConfidence } : {}),
+    },
   ];
   const criticUsage: RoleUsage[] = [];
   let revisionUsage: RoleUsage | null = null;
@@ -129,6 +146,7 @@ export async function reflectStep(ctx: ReflectionContext): Promise<ReflectionOut
       pass: verdict.pass,
       feedback: verdict.reason,
       note: verdict.note,
+      ...(verdict.confidence ? { criticConfidence: verdict.confidence } : {}),
     });
     if (verdict.pass) {
       stopped = "approved";
@@ -174,6 +192,7 @@ export async function reflectStep(ctx: ReflectionContext): Promise<ReflectionOut
       pass: null,
       feedback: null,
       note: null,
+      ...(outcome.stepConfidence ? { stepConfidence: outcome.stepConfidence } : {}),
     });
   }
 
@@ -236,15 +255,27 @@ async function judge(ctx: ReflectionContext, revision: number, draft: unknown): 
   });
   const usage: RoleUsage[] = [];
   let messages = prompt;
+  const withConf = ctx.askConfidence ? withConfidence(ReflectionVerdictSchema) : null;
   for (let attempt = 1; ; attempt++) {
     try {
-      const answer = await invokeStructured(ctx.critic, ReflectionVerdictSchema, messages, {
+      const answer = await invokeStructured(ctx.critic, withConf?.ask ?? ReflectionVerdictSchema, messages, {
         name: "verdict",
-        read: ReflectionVerdictReadSchema,
+        read: withConf
+          ? ReflectionVerdictReadSchema.extend({ confidence: z.unknown().optional() })
+          : ReflectionVerdictReadSchema,
       });
       usage.push(answer.usage);
-      const { score, note } = normaliseScore(answer.value.score);
-      return { readable: true, pass: answer.value.pass, score, reason: answer.value.reason, note, usage };
+      const value = answer.value as z.output<typeof ReflectionVerdictReadSchema> & { confidence?: unknown };
+      const { score, note } = normaliseScore(value.score);
+      return {
+        readable: true,
+        pass: value.pass,
+        score,
+        reason: value.reason,
+        note,
+        usage,
+        ...(withConf ? { confidence: normaliseConfidence(value.confidence, "the critic") } : {}),
+      };
     } catch (err) {
       // Transport errors propagate: the node stops, and a resume asks for this verdict again.
       if (!(err instanceof StructuredOutputError)) throw err;

@@ -21,6 +21,12 @@ import { buildReplannerPrompt, outputText } from "./prompts.js";
  * answer and the findings and adds steps that can supply what is missing, or none (the answer is
  * rewritten with the findings either way). That round is bounded by `maxAnswerRevisions`, not
  * `maxReplans`, so it does not count as a replan.
+ *
+ * With `replan: "on_signal"` it is also reached when the evaluator judged that the remaining steps
+ * no longer fit what was learned (`replanSignal`): it is shown the reason and rewrites only the
+ * unfinished steps. Finished steps — and any still marked running — stay as they are. An empty
+ * answer keeps the remaining steps; a proposal still invalid after `maxPlanAttempts` does too (the
+ * signal is dropped, said by `plan_invalid`). Either way the round counts against `maxReplans`.
  */
 export function createReplannerNode(deps: NodeDeps) {
   return async function replanner(
@@ -31,6 +37,8 @@ export function createReplannerNode(deps: NodeDeps) {
     const emit = progressWriter(config.writer);
     const record = (id: string) => stepRecordOf(state.steps, id);
     const kept = state.plan.filter((s) => record(s.id)?.status === "succeeded");
+    // A step still running is never rewritten: it stays in the plan (only pending steps are replaced).
+    const untouched = state.plan.filter((s) => ["succeeded", "running"].includes(record(s.id)?.status ?? ""));
     const failed = state.plan.filter((s) => ["failed", "rejected"].includes(record(s.id)?.status ?? ""));
     const unfinished = state.plan.filter((s) => (record(s.id)?.status ?? "pending") === "pending");
     const finished = new Map(kept.map((s) => [s.id, record(s.id)?.output]));
@@ -38,7 +46,12 @@ export function createReplannerNode(deps: NodeDeps) {
     const attempt = repairing ? state.planAttempts + 1 : 1;
     const review = state.answerReview?.revise === true ? state.answerReview : null;
     // A round asked for by the review is consumed once the replanner has a valid answer to it.
-    const consumed = review ? { answerReview: { ...review, revise: false } } : {};
+    const signal = review ? null : state.replanSignal;
+    const consumed = review
+      ? { answerReview: { ...review, revise: false } }
+      : signal
+        ? { replanSignal: null }
+        : {};
 
     const messages = buildReplannerPrompt({
       goal: state.goal,
@@ -56,6 +69,7 @@ export function createReplannerNode(deps: NodeDeps) {
       unfinished,
       repair: repairing ? { steps: state.rejectedPlan, issues: state.validationErrors } : undefined,
       review: review ? { answer: state.finalAnswer ?? "", findings: review.findings } : undefined,
+      signal: signal ? { reason: signal.reason, after: signal.after } : undefined,
     });
     const proposal = await proposePlan(deps.models("planner", settings), messages, {
       tools: deps.tools,
@@ -67,6 +81,17 @@ export function createReplannerNode(deps: NodeDeps) {
     const usage = proposal.usage ? { planner: proposal.usage } : {};
     if (proposal.issues.length > 0) {
       emit({ type: "plan_invalid", attempt, issues: proposal.issues, replan: true });
+      if (signal && failed.length === 0 && attempt >= settings.maxPlanAttempts) {
+        // Nothing failed: the remaining plan still runs as it is, rather than the run ending here.
+        return {
+          replans: state.replans + 1,
+          validationErrors: [],
+          rejectedPlan: [],
+          planAttempts: attempt,
+          usage,
+          ...consumed,
+        };
+      }
       return {
         rejectedPlan: proposal.steps,
         validationErrors: proposal.issues,
@@ -98,9 +123,10 @@ export function createReplannerNode(deps: NodeDeps) {
       failed: failed.map((s) => s.id),
       steps: proposal.steps,
       ...(review ? { review: true } : {}),
+      ...(signal ? { signal: signal.reason } : {}),
     });
     return {
-      plan: [...kept, ...proposal.steps],
+      plan: [...untouched, ...proposal.steps],
       steps: idRecord([...skipped, ...Object.entries(pendingRecords(proposal.steps))]),
       replans: replan,
       planVersion: state.planVersion + 1,

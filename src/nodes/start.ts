@@ -29,6 +29,8 @@ export function createStartNode(deps: NodeDeps) {
       rejectedPlan: [],
       validationErrors: [],
       replans: 0,
+      planChecks: new Overwrite([]) as never,
+      replanSignal: null,
       usage: new Overwrite({}) as never,
       budgetRaises: {},
       planReview: null,

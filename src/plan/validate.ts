@@ -33,7 +33,9 @@ export interface PlanIssue {
 
 /** What validation needs to know about tools: their names and argument schemas. */
 export interface ToolCatalog {
-  get(name: string): { schema: z.ZodType<unknown> } | undefined;
+  get(
+    name: string,
+  ): { schema: z.ZodType<unknown>; planIssues?(args: unknown, toolNames: string[]): string[] } | undefined;
   names(): string[];
 }
 
@@ -170,7 +172,14 @@ function checkTool(step: PlanStep, tools: ToolCatalog): PlanIssue[] {
     ];
   }
   const result = tool.schema.safeParse(step.args);
-  if (result.success) return [];
+  if (result.success) {
+    // What a schema cannot say alone, e.g. an allowlist that must name registered tools.
+    return (tool.planIssues?.(result.data, tools.names()) ?? []).map((message) => ({
+      code: "invalid_args" as const,
+      stepId: step.id,
+      message: `${idLabel(step.id)}: args for "${step.tool}" are invalid: ${message}`,
+    }));
+  }
   // A whole-string reference stands in for a value of any type until run time.
   const real = result.error.issues.filter((issue) => !standsInForReference(step.args, issue.path));
   return real.map((issue) => ({

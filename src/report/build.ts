@@ -383,6 +383,8 @@ function describeStop(request: ApprovalRequest): string {
       return `plan v${request.version} waits for approval (${request.steps.length} steps)`;
     case "step_approval":
       return `${request.steps.map((s) => `${s.stepId} (${s.tool}, ${s.risk})`).join(", ")} wait for approval`;
+    case "low_confidence":
+      return `${request.steps.map((s) => `${s.stepId} (confidence ${s.confidence.toFixed(2)})`).join(", ")} wait for review`;
     case "budget":
       return `budget reached: ${request.exceeded.map((e) => `${e.key} ${round(e.used)}/${e.limit}`).join(", ")}`;
   }

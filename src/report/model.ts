@@ -42,7 +42,7 @@ export interface RunReport {
   answer: { text: string | null; citations: string[] };
   error: string | null;
   /** Stops that wait for a person now. */
-  pending: { type: "plan_approval" | "step_approval" | "budget"; summary: string }[];
+  pending: { type: "plan_approval" | "step_approval" | "low_confidence" | "budget"; summary: string }[];
 }
 
 export type ReportStepStatus = StepStatus | "waiting";

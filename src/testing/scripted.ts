@@ -17,6 +17,8 @@ export type ScriptedReply =
   | { text: string }
   /** An answer to `withStructuredOutput`: returned as a call of the bound function. */
   | { structured: Record<string, unknown> }
+  /** Calls of named tools (for a model with tools bound), with optional text beside them. */
+  | { toolCalls: { name: string; args: Record<string, unknown> }[]; text?: string }
   /** The call throws this (to simulate 429/500 etc.). */
   | { error: Error | string }
   /** Answers after a delay; the call's abort signal cuts the delay short. */
@@ -52,7 +54,10 @@ interface ScriptState {
 }
 
 /** A reply reduced to what the model finally "says". */
-type Answer = { text: string } | { structured: Record<string, unknown> };
+type Answer =
+  | { text: string }
+  | { structured: Record<string, unknown> }
+  | { toolCalls: { name: string; args: Record<string, unknown> }[]; text?: string };
 
 /** How many words each streamed chunk carries. */
 const WORDS_PER_CHUNK = 3;
@@ -141,7 +146,7 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
       usage_metadata: usageOf(messages, answer),
       response_metadata: { model_name: this.name },
     });
-    return { generations: [{ text: "text" in answer ? answer.text : "", message }] };
+    return { generations: [{ text: "text" in answer ? (answer.text ?? "") : "", message }] };
   }
 
   override async *_streamResponseChunks(
@@ -150,13 +155,17 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
     runManager?: CallbackManagerForLLMRun,
   ): AsyncGenerator<ChatGenerationChunk> {
     const { answer, call } = await this.answer(messages, options);
-    const pieces = "text" in answer ? chunkWords(answer.text) : [""];
+    const pieces = "text" in answer && !("toolCalls" in answer) ? chunkWords(answer.text) : [""];
     for (const [i, piece] of pieces.entries()) {
       const last = i === pieces.length - 1;
       const chunk = new ChatGenerationChunk({
         text: piece,
         message: new AIMessageChunk({
-          ...("text" in answer ? { content: piece } : this.toolCallChunkFields(answer, call)),
+          ...("toolCalls" in answer
+            ? this.namedCallChunkFields(answer, call)
+            : "text" in answer
+              ? { content: piece }
+              : this.toolCallChunkFields(answer, call)),
           // Only the last chunk carries totals: concatenation sums usage and joins strings.
           ...(last ? { usage_metadata: usageOf(messages, answer) } : {}),
           ...(last ? { response_metadata: { model_name: this.name } } : {}),
@@ -188,10 +197,37 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
   }
 
   private messageFields(answer: Answer, call: { id: string; tool: string }) {
+    if ("toolCalls" in answer) {
+      return {
+        content: answer.text ?? "",
+        tool_calls: answer.toolCalls.map((c, i) => ({
+          name: c.name,
+          args: c.args,
+          id: `${call.id}_${i}`,
+          type: "tool_call" as const,
+        })),
+      };
+    }
     if ("text" in answer) return { content: answer.text };
     return {
       content: "",
       tool_calls: [{ name: call.tool, args: answer.structured, id: call.id, type: "tool_call" as const }],
+    };
+  }
+
+  private namedCallChunkFields(
+    answer: { toolCalls: { name: string; args: Record<string, unknown> }[]; text?: string },
+    call: { id: string },
+  ) {
+    return {
+      content: answer.text ?? "",
+      tool_call_chunks: answer.toolCalls.map((c, i) => ({
+        name: c.name,
+        args: JSON.stringify(c.args),
+        id: `${call.id}_${i}`,
+        index: i,
+        type: "tool_call_chunk" as const,
+      })),
     };
   }
 
@@ -281,7 +317,12 @@ function chunkWords(text: string): string[] {
 /** Token usage estimated at four characters per token, like a rough tokenizer. */
 function usageOf(messages: BaseMessage[], answer: Answer): UsageMetadata {
   const input_tokens = Math.ceil(messages.reduce((n, m) => n + m.text.length, 0) / 4);
-  const reply = "text" in answer ? answer.text : JSON.stringify(answer.structured);
+  const reply =
+    "toolCalls" in answer
+      ? JSON.stringify(answer.toolCalls)
+      : "text" in answer
+        ? answer.text
+        : JSON.stringify(answer.structured);
   const output_tokens = Math.ceil(reply.length / 4);
   return { input_tokens, output_tokens, total_tokens: input_tokens + output_tokens };
 }

@@ -1,8 +1,24 @@
-import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import {
+  AIMessage,
+  HumanMessage,
+  SystemMessage,
+  ToolMessage,
+  type BaseMessage,
+} from "@langchain/core/messages";
 import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
+import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_LLM_ANSWER_CHARS } from "./limits.js";
-import type { PlanTool, StepRevision } from "./types.js";
+import {
+  ToolInputError,
+  type PlanTool,
+  type StepRevision,
+  type SubAgentHost,
+  type ToolContext,
+} from "./types.js";
+
+/** Most tools one LLM step's allowlist may name. */
+export const MAX_SUBAGENT_TOOLS = 8;
 
 const LlmArgs = z
   .object({
@@ -11,6 +27,15 @@ const LlmArgs = z
       .max(20_000)
       .default("")
       .describe("Extra instructions for this step; may embed {{step_id.output}} references. Optional."),
+    tools: z
+      .array(z.string())
+      .max(MAX_SUBAGENT_TOOLS)
+      .default([])
+      .describe(
+        "Optional allowlist of tool names this step may call itself, as a small tool-calling agent (e.g. " +
+          '["search", "calculator"]); use when the step must look things up or compute while it reasons. ' +
+          "Empty (default): the model only reasons over its inputs.",
+      ),
   })
   .strict();
 
@@ -28,6 +53,16 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
   pinned: true,
   usesModel: true,
   reflect: true,
+  planIssues(args, toolNames) {
+    const issues: string[] = [];
+    for (const name of args.tools) {
+      if (name === "llm") issues.push(`tools: an llm step cannot call llm (no nested sub-agents)`);
+      else if (!toolNames.includes(name))
+        issues.push(`tools: unknown tool "${name}" in the allowlist; available: ${toolNames.join(", ")}`);
+    }
+    if (new Set(args.tools).size !== args.tools.length) issues.push("tools: a tool is named twice");
+    return issues;
+  },
   async run(args, ctx) {
     const inputs = ctx.dependencies
       .map(
@@ -47,21 +82,89 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
           inputs ? `Inputs from earlier steps:\n${inputs}` : "",
           args.prompt ? `Instructions: ${args.prompt}` : "",
           ctx.revision ? revisionRequest(ctx.revision) : "",
+          ctx.confidence ? CONFIDENCE_REQUEST : "",
         ]
           .filter(Boolean)
           .join("\n\n"),
       ),
     ];
-    const reply = await ctx.model.invoke(messages, { signal: ctx.signal });
-    const usage = usageOf(reply, ctx.model);
-    ctx.reportUsage(usage);
-    const text = textOf(reply);
+    let text: string;
+    if (args.tools.length > 0) {
+      text = await runSubAgent(messages, args.tools, ctx);
+    } else {
+      const reply = await ctx.model.invoke(messages, { signal: ctx.signal });
+      ctx.reportUsage(usageOf(reply, ctx.model));
+      text = textOf(reply);
+    }
+    if (ctx.confidence) {
+      const taken = takeConfidence(text);
+      ctx.confidence.report(taken.raw);
+      text = taken.text;
+    }
     // A cut-off JSON object would not parse: an answer over the cap is returned as clipped text.
     return text.length > MAX_LLM_ANSWER_CHARS
       ? clipText(text, MAX_LLM_ANSWER_CHARS)
       : parseIfJsonObject(text);
   },
 };
+
+/** A model turn as it is saved (the result of one durable task): what the model said and asked for. */
+interface SavedTurn {
+  text: string;
+  calls: { id: string; name: string; args: Record<string, unknown> }[];
+  usage: ReturnType<typeof usageOf>;
+}
+
+/**
+ * The step as a bounded tool-calling loop on the executor model: each turn the model answers or
+ * calls tools from its allowlist; each call goes through the run (`ctx.subAgent`), which refuses
+ * tools outside the allowlist, asks a person for risky ones and runs the rest durably; the result
+ * (or the refusal) goes back to the model. A model that is still calling tools at the turn bound
+ * fails the step, saying so.
+ */
+async function runSubAgent(messages: BaseMessage[], allowed: string[], ctx: ToolContext): Promise<string> {
+  const host: SubAgentHost | undefined = ctx.subAgent;
+  if (!host)
+    throw new ToolInputError("this llm step has a tool allowlist, but the run offers no sub-agent host");
+  if (!ctx.model.bindTools) throw new ToolInputError("the executor model cannot call tools");
+  const model = ctx.model.bindTools(host.describe(allowed) as never);
+  const conversation: BaseMessage[] = [
+    ...messages,
+    new HumanMessage(
+      `You may call these tools: ${allowed.join(", ")}. Call them when you need their results; when you ` +
+        "have what you need, answer with the step's result only (no tool call).",
+    ),
+  ];
+  for (let turn = 1; turn <= host.maxTurns; turn++) {
+    const saved = await host.turn<SavedTurn>(turn, async () => {
+      const reply = await model.invoke(conversation, { signal: ctx.signal });
+      return {
+        text: textOf(reply),
+        calls: (reply.tool_calls ?? []).map((c, i) => ({
+          id: c.id ?? `call_${turn}_${i}`,
+          name: c.name,
+          args: c.args,
+        })),
+        usage: usageOf(reply, ctx.model),
+      };
+    });
+    ctx.reportUsage(saved.usage);
+    if (saved.calls.length === 0) return saved.text;
+    conversation.push(
+      new AIMessage({
+        content: saved.text,
+        tool_calls: saved.calls.map((c) => ({ ...c, type: "tool_call" as const })),
+      }),
+    );
+    for (const call of saved.calls) {
+      const result = await host.call(turn, call.name, call.args);
+      conversation.push(new ToolMessage({ content: result, tool_call_id: call.id, name: call.name }));
+    }
+  }
+  throw new ToolInputError(
+    `the sub-agent was still calling tools after ${host.maxTurns} turns (maxSubAgentTurns); it was stopped without an answer`,
+  );
+}
 
 /** MAX draft characters shown back to the model when it revises. */
 const MAX_DRAFT_CHARS = 12_000;

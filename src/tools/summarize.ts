@@ -1,6 +1,7 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
+import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_SUMMARY_CHARS } from "./limits.js";
 import { revisionRequest } from "./llm.js";
 import { ToolInputError, type PlanTool } from "./types.js";
@@ -88,6 +89,7 @@ export const summarizeTool: PlanTool<SummarizeArgs> = {
           `Length: at most ${args.maxWords} words, as ${shape}.`,
           `Material:\n${material}`,
           ctx.revision ? revisionRequest(ctx.revision) : "",
+          ctx.confidence ? CONFIDENCE_REQUEST : "",
         ]
           .filter(Boolean)
           .join("\n\n"),
@@ -95,7 +97,13 @@ export const summarizeTool: PlanTool<SummarizeArgs> = {
     ];
     const reply = await ctx.model.invoke(messages, { signal: ctx.signal });
     ctx.reportUsage(usageOf(reply, ctx.model));
+    let text = textOf(reply);
+    if (ctx.confidence) {
+      const taken = takeConfidence(text);
+      ctx.confidence.report(taken.raw);
+      text = taken.text;
+    }
     // The model is asked for maxWords; a model that ignores it still cannot return a book.
-    return clipText(textOf(reply).trim(), MAX_SUMMARY_CHARS);
+    return clipText(text.trim(), MAX_SUMMARY_CHARS);
   },
 };

@@ -26,6 +26,33 @@ export interface ToolContext {
    * it. A tool that writes with a model should show both to the model and ask for a better draft.
    */
   revision?: StepRevision;
+  /**
+   * Set while the run gates on confidence (`minConfidence`): a tool that writes with a model asks
+   * it how sure it is (see `CONFIDENCE_REQUEST`) and reports what it said, as given — the run
+   * checks it. A step of a `usesModel` tool that reports nothing counts as low confidence.
+   */
+  confidence?: { report(raw: unknown): void };
+  /**
+   * Set by the executor for a step that may call tools itself (an `llm` step with an allowlist):
+   * runs its model turns and tool calls durably, under the run's risk tiers. See `SubAgentHost`.
+   */
+  subAgent?: SubAgentHost;
+}
+
+/** What a tool-calling sub-agent step gets from the run (provided by the executor). */
+export interface SubAgentHost {
+  /** Most model turns the loop may take (`maxSubAgentTurns`). */
+  maxTurns: number;
+  /** The tools the allowlist names that exist: for binding to the model. */
+  describe(names: readonly string[]): { name: string; description: string; parameters: unknown }[];
+  /** Runs one model turn as a durable task: a resume reads a finished turn back instead of asking again. */
+  turn<T>(turn: number, ask: () => Promise<T>): Promise<T>;
+  /**
+   * One tool call the model asked for: refused outside the allowlist or with invalid args, stopped
+   * for approval when its risk tier needs it, run as a durable task otherwise. Returns what the
+   * model is told (the output, or why there is none).
+   */
+  call(turn: number, name: string, args: unknown): Promise<string>;
 }
 
 /** What a step revising its output is given: the draft the critic sent back and why. */
@@ -68,6 +95,11 @@ export interface PlanTool<Args = Record<string, unknown>> {
    * tools that `usesModel` can revise; the planner can also ask for it per step (`reflect`).
    */
   reflect?: boolean;
+  /**
+   * Problems with a step's (schema-valid) args that need to know the other tools, e.g. an allowlist
+   * naming tools that are not registered; checked at plan validation like the args themselves.
+   */
+  planIssues?(args: Args, toolNames: string[]): string[];
   /** Tool-specific emptiness (e.g. a search with no hits); an empty output fails the step. */
   isEmptyOutput?(output: unknown): boolean;
   run(args: Args, ctx: ToolContext): Promise<unknown>;
