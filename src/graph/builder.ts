@@ -9,6 +9,7 @@ import { createPlannerNode } from "../nodes/planner.js";
 import { createReplannerNode } from "../nodes/replanner.js";
 import { createReviewAnswerNode } from "../nodes/review-answer.js";
 import { createReviewPlanNode } from "../nodes/review-plan.js";
+import { createSearchNode } from "../nodes/search.js";
 import { createStartNode } from "../nodes/start.js";
 import { createSynthesizerNode } from "../nodes/synthesizer.js";
 import { PlanExecuteContextSchema, resolveSettings, runSettings } from "../core/settings.js";
@@ -18,6 +19,7 @@ import {
   routeAfterPlanner,
   routeAfterReplan,
   routeAfterReview,
+  routeAfterSearch,
   routeAfterSynthesis,
 } from "./routing.js";
 import {
@@ -78,6 +80,7 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
     .addNode("budget", (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
       budgetGate(state, config, deps.defaults),
     )
+    .addNode("search", timed(createSearchNode(deps)))
     .addNode("synthesizer", timed(createSynthesizerNode(deps)))
     .addNode("review_answer", timed(createReviewAnswerNode(deps)))
     .addEdge(START, "start")
@@ -99,6 +102,12 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
       "replanner",
       (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
         routeAfterReplan(state, settingsOf(state, config)),
+      ["replanner", "executor", "budget", "synthesizer", "search"],
+    )
+    .addConditionalEdges(
+      "search",
+      (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+        routeAfterSearch(state, settingsOf(state, config)),
       ["replanner", "executor", "budget", "synthesizer"],
     )
     .addConditionalEdges(
@@ -117,7 +126,7 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
       from,
       (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
         routeAfterEvaluation(state, settingsOf(state, config)),
-      ["executor", "approve_steps", "replanner", "budget", "synthesizer"],
+      ["executor", "approve_steps", "replanner", "budget", "synthesizer", "search"],
     );
   }
   return graph;

@@ -260,7 +260,8 @@ export function finishNode(
     nodes: tree.nodes.map((n) => {
       if (!chain.has(n.id)) return n;
       const visited = { ...n, visits: n.visits + 1, valueSum: round(n.valueSum + reward) };
-      return n.id === id ? { ...visited, status: outcome, note: note ?? n.note } : visited;
+      const notes = [n.note, note].filter((x): x is string => Boolean(x)).join("; ") || null;
+      return n.id === id ? { ...visited, status: outcome, note: notes } : visited;
     }),
   };
 }
