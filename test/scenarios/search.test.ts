@@ -1,16 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { createScenarioAgent } from "../../src/demo/agent.js";
+import { MemorySaver } from "@langchain/langgraph";
+import { createPlanExecuteAgent } from "../../src/agent/agent.js";
+import { ToolRegistry } from "../../src/tools/registry.js";
 import { searchScenario } from "../../src/demo/search.js";
 import { nodeById } from "../../src/plan/search.js";
 import type { ModelRole } from "../../src/core/roles.js";
 import { ScriptedChatModel } from "../../src/testing/scripted.js";
-import { scenarioModels } from "../../src/demo/agent.js";
+import { scenarioModels, scenarioTools } from "../../src/demo/agent.js";
 import { eventsOf, run } from "../helpers/agent.js";
 
 describe("the search demo scenario", () => {
   it("recovers through the second candidate: the first choice fails, no new plan is asked for, the shared search is reused", async () => {
     const models: Record<ModelRole, ScriptedChatModel> = scenarioModels(searchScenario);
-    const agent = createScenarioAgent(searchScenario, { latency: false, models });
+    const agent = createPlanExecuteAgent({
+      models,
+      tools: new ToolRegistry(scenarioTools({ latency: false })),
+      checkpointer: new MemorySaver(),
+    });
     const { state, events } = await run(
       agent,
       { goal: searchScenario.goal },
