@@ -176,6 +176,7 @@ export const SEARCH_CONFIGS: SearchConfig[] = [
 ];
 
 export interface SearchRow extends SearchConfig {
+  maxReplans: number;
   tasks: number;
   succeeded: number;
   successRate: number;
@@ -188,9 +189,10 @@ export interface SearchRow extends SearchConfig {
   budgetStops: number;
 }
 
-const BOUNDS = { maxReplans: 2, maxStepsExecuted: 10 } satisfies PlanExecuteContext;
+/** The bounds every configuration runs under, at two levels: no recovery plans, and two. */
+export const SEARCH_BOUNDS = [0, 2].map((maxReplans) => ({ maxReplans, maxStepsExecuted: 10 }));
 
-async function runTask(task: Task, config: SearchConfig) {
+async function runTask(task: Task, config: SearchConfig, bounds: PlanExecuteContext) {
   const planner = plannerReply(task, config.k);
   const answers: unknown[] = [];
   const recorded: ScriptedReply = (messages) => {
@@ -215,7 +217,7 @@ async function runTask(task: Task, config: SearchConfig) {
   });
   const thread = { configurable: { thread_id: `task-${task.id}` } };
   const context: PlanExecuteContext = {
-    ...BOUNDS,
+    ...bounds,
     maxAnswerRevisions: 0,
     planSearch: { candidates: config.k, selection: config.selection, maxNodes: 5 },
   };
@@ -250,36 +252,44 @@ async function runTask(task: Task, config: SearchConfig) {
 export async function measureSearch(options: { tasks?: number; seed?: number } = {}): Promise<SearchRow[]> {
   const tasks = Array.from({ length: options.tasks ?? 100 }, (_, i) => makeTask(i + 1, options.seed ?? 13));
   const rows: SearchRow[] = [];
-  for (const config of SEARCH_CONFIGS) {
-    let succeeded = 0;
-    let plannerTokens = 0;
-    let judgeTokens = 0;
-    let plannerCalls = 0;
-    let stepsExecuted = 0;
-    let budgetStops = 0;
-    for (const task of tasks) {
-      const r = await runTask(task, config);
-      if (r.ok) succeeded++;
-      plannerTokens += r.plannerTokens.input + r.plannerTokens.output;
-      plannerCalls += r.plannerTokens.calls;
-      judgeTokens += r.judgeTokens.input + r.judgeTokens.output;
-      stepsExecuted += r.steps;
-      if (r.budgetStop) budgetStops++;
-    }
-    const n = tasks.length;
-    rows.push({
-      ...config,
-      tasks: n,
-      succeeded,
-      successRate: succeeded / n,
-      plannerTokens: plannerTokens / n,
-      judgeTokens: judgeTokens / n,
-      plannerCalls: plannerCalls / n,
-      stepsExecuted: stepsExecuted / n,
-      budgetStops,
-    });
-  }
+  for (const bounds of SEARCH_BOUNDS)
+    for (const config of SEARCH_CONFIGS) rows.push(await measureConfig(tasks, config, bounds));
   return rows;
+}
+
+async function measureConfig(
+  tasks: Task[],
+  config: SearchConfig,
+  bounds: (typeof SEARCH_BOUNDS)[number],
+): Promise<SearchRow> {
+  let succeeded = 0;
+  let plannerTokens = 0;
+  let judgeTokens = 0;
+  let plannerCalls = 0;
+  let stepsExecuted = 0;
+  let budgetStops = 0;
+  for (const task of tasks) {
+    const r = await runTask(task, config, bounds);
+    if (r.ok) succeeded++;
+    plannerTokens += r.plannerTokens.input + r.plannerTokens.output;
+    plannerCalls += r.plannerTokens.calls;
+    judgeTokens += r.judgeTokens.input + r.judgeTokens.output;
+    stepsExecuted += r.steps;
+    if (r.budgetStop) budgetStops++;
+  }
+  const n = tasks.length;
+  return {
+    ...config,
+    maxReplans: bounds.maxReplans,
+    tasks: n,
+    succeeded,
+    successRate: succeeded / n,
+    plannerTokens: plannerTokens / n,
+    judgeTokens: judgeTokens / n,
+    plannerCalls: plannerCalls / n,
+    stepsExecuted: stepsExecuted / n,
+    budgetStops,
+  };
 }
 
 export interface CandidateCallTokens {
@@ -306,13 +316,15 @@ export function measureCandidateCalls(): CandidateCallTokens[] {
 }
 
 export function printSearch(rows: SearchRow[], calls: CandidateCallTokens[]): void {
-  const base = rows[0]?.plannerTokens ?? 0;
+  const base = (r: SearchRow) =>
+    rows.find((b) => b.k === 1 && b.maxReplans === r.maxReplans)?.plannerTokens ?? 0;
   console.table(
     rows.map((r) => ({
+      maxReplans: r.maxReplans,
       config: r.name,
       success: `${(100 * r.successRate).toFixed(0)}% (${r.succeeded}/${r.tasks})`,
       "planner tokens/task": Math.round(r.plannerTokens),
-      "extra vs k=1": Math.round(r.plannerTokens - base),
+      "extra vs k=1": Math.round(r.plannerTokens - base(r)),
       "judge tokens/task": Math.round(r.judgeTokens),
       "planner calls/task": r.plannerCalls.toFixed(2),
       "steps/task": r.stepsExecuted.toFixed(2),
@@ -331,20 +343,23 @@ const n0 = (v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 0 }
 
 /** The plan search section: success rate and planner tokens per configuration, and one call against k. */
 export function searchSection(search: { rows: SearchRow[]; calls: CandidateCallTokens[] }): string {
-  const base = search.rows[0];
+  const base = (r: SearchRow) =>
+    search.rows.find((b) => b.k === 1 && b.maxReplans === r.maxReplans)?.plannerTokens ?? 0;
   const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
   return `## Plan search
 
 ${search.rows[0]?.tasks ?? 0} seeded synthetic tasks (\`bench/search.ts\`). Each task offers three candidate plans and
 a series of recovery plans, each with a hidden failure chance drawn from U(0.1, 0.8) (drawn once per task, so every
 configuration meets the same luck); the value judge sees each candidate's success chance through noise (σ = 0.15).
-Every configuration runs the whole graph on scripted models under the same bounds: \`maxReplans\` 2,
-\`planSearch.maxNodes\` 5, and a budget of 10 executed steps (a run that reaches it finishes there, partial). A run
+Every configuration runs the whole graph on scripted models under the same bounds, at two levels of \`maxReplans\`
+(0: no recovery plans; 2), with \`planSearch.maxNodes\` 5 and a budget of 10 executed steps (a run that reaches it
+finishes there, partial). A run
 succeeds when every step of its final plan succeeded. Tokens: o200k_base over each call's messages, response format
 and answer.
 
 ${table(
   [
+    "maxReplans",
     "configuration",
     "success rate",
     "planner tokens / task",
@@ -355,10 +370,11 @@ ${table(
     "budget stops",
   ],
   search.rows.map((r) => [
+    r.maxReplans,
     r.name,
     `**${pct(r.successRate)}** (${r.succeeded}/${r.tasks})`,
     n0(r.plannerTokens),
-    n0(r.plannerTokens - (base?.plannerTokens ?? 0)),
+    n0(r.plannerTokens - base(r)),
     n0(r.judgeTokens),
     r.plannerCalls.toFixed(2),
     r.stepsExecuted.toFixed(2),
