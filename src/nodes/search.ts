@@ -108,7 +108,12 @@ function switchTo(state: PlanExecuteStateType, tree: SearchTree, id: string) {
   if (!target) throw new Error(`plan search: no node ${id}`);
   const finished = finishedSteps(state, tree);
   const outputs = new Map(finished.map((s) => [s.id, stepRecordOf(state.steps, s.id)?.output]));
-  const adapted = adaptPlan(target.plan, finished, outputs, new Set(Object.keys(state.steps)), id);
+  // A step a person edited ran with the edited args: those are what a candidate's step must equal.
+  const ran = finished.map((s) => {
+    const approval = stepRecordOf(state.steps, s.id)?.approval;
+    return approval?.status === "edited" ? { ...s, args: approval.args } : s;
+  });
+  const adapted = adaptPlan(target.plan, ran, outputs, new Set(Object.keys(state.steps)), id);
   const reusedIds = [...new Set(Object.values(adapted.reused))];
   const reusedSteps = reusedIds.flatMap((r) => finished.filter((f) => f.id === r));
   const plan = [...reusedSteps, ...adapted.steps];
