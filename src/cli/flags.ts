@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { SETTING_FLAGS_HELP } from "./settings-flags.js";
 
 /** The bundled offline scenarios, named here so `--help` needs no import of them (a test keeps it true). */
-export const SCENARIO_NAMES = ["ratio", "income", "recover", "email", "sales", "review"] as const;
+export const SCENARIO_NAMES = ["ratio", "income", "recover", "email", "sales", "review", "search"] as const;
 
 export const USAGE = `Usage: plan-execute <command> [options]
   run "<goal>" [--thread ID] [--approve-plan] [--auto-approve LOW|MEDIUM|HIGH] [settings]
