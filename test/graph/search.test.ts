@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Command, MemorySaver } from "@langchain/langgraph";
-import { describe, expect, it } from "vitest";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createPlanExecuteAgent } from "../../src/agent/agent.js";
 import type { PlanExecuteContext } from "../../src/core/settings.js";
@@ -10,6 +14,9 @@ import { ToolRegistry } from "../../src/tools/registry.js";
 import { ToolInputError } from "../../src/tools/types.js";
 import { eventsOf, plan, run, scriptedAgent } from "../helpers/agent.js";
 import { fakeTool } from "../helpers/tools.js";
+
+const dir = mkdtempSync(join(tmpdir(), "pe-search-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Step = { id: string; tool: string; args?: Record<string, unknown>; depends_on?: string[] };
 
@@ -274,46 +281,66 @@ describe("plan search", () => {
     expect(t.search.calls).toEqual([{ q: "pop" }]);
   });
 
-  it("a resume in the middle continues the same tree, in a new agent on the same checkpointer", async () => {
-    const t = tools();
-    const saver = new MemorySaver();
-    const withDeploy: Step[] = [
-      ...PLAN_B,
-      { id: "s4", tool: "deploy", args: { target: "site-{{s3.output}}" }, depends_on: ["s3"] },
-    ];
-    const { agent } = scriptedAgent(
-      { planner: [candidates(PLAN_A, withDeploy)], evaluator: [judge(0.9, 0.6)] },
-      Object.values(t),
-      saver,
-    );
-    const first = await run(agent, { goal: "g" }, { context: SEARCH() });
-    expect((first.interrupts[0] as { value: { type: string } }).value.type).toBe("step_approval");
-    const treeBefore = first.state.planSearch!;
-    expect(treeBefore.current).toBe("n2");
+  it.each([
+    [
+      "MemorySaver",
+      () => {
+        const memory = new MemorySaver();
+        return () => memory;
+      },
+    ],
+    [
+      "SqliteSaver",
+      () => {
+        const file = join(dir, `${Math.random()}.sqlite`);
+        return () => SqliteSaver.fromConnString(file);
+      },
+    ],
+  ] as const)(
+    "a resume in the middle continues the same tree, in a new agent on the same checkpointer (%s)",
+    async (_name, makeSaver) => {
+      const t = tools();
+      // Each call opens the checkpointer (for SQLite a new saver on the same file, as another process would).
+      const open = makeSaver();
+      const saver = open();
+      const withDeploy: Step[] = [
+        ...PLAN_B,
+        { id: "s4", tool: "deploy", args: { target: "site-{{s3.output}}" }, depends_on: ["s3"] },
+      ];
+      const { agent } = scriptedAgent(
+        { planner: [candidates(PLAN_A, withDeploy)], evaluator: [judge(0.9, 0.6)] },
+        Object.values(t),
+        saver,
+      );
+      const first = await run(agent, { goal: "g" }, { context: SEARCH() });
+      expect((first.interrupts[0] as { value: { type: string } }).value.type).toBe("step_approval");
+      const treeBefore = first.state.planSearch!;
+      expect(treeBefore.current).toBe("n2");
 
-    // Another process: new models (no planner or judge reply left to give), the same checkpointer.
-    const models = Object.fromEntries(
-      MODEL_ROLES.map((r) => [
-        r,
-        new ScriptedChatModel({ name: r, replies: r === "synthesizer" ? ["deployed"] : [] }),
-      ]),
-    ) as Record<(typeof MODEL_ROLES)[number], ScriptedChatModel>;
-    const again = createPlanExecuteAgent({
-      models,
-      tools: new ToolRegistry(Object.values(t)),
-      checkpointer: saver,
-    });
-    const done = await run(again, new Command({ resume: { action: "approve" } }), { thread: first.thread });
-    expect(done.state.finalAnswer).toBe("deployed");
-    expect(models.planner.callCount).toBe(0);
-    expect(t.deploy.calls).toEqual([{ target: "site-4" }]);
-    expect(t.search.calls).toEqual([{ q: "pop" }, { q: "area" }]);
-    const tree = done.state.planSearch!;
-    expect(tree.nodes.map((n) => n.id)).toEqual(treeBefore.nodes.map((n) => n.id));
-    expect(nodeById(tree, "n1")).toEqual(nodeById(treeBefore, "n1"));
-    expect(nodeById(tree, "n2")).toMatchObject({ status: "succeeded", visits: 1 });
-    expect(nodeById(tree, "n0")).toMatchObject({ visits: 2, valueSum: 1.25 });
-  });
+      // Another process: new models (no planner or judge reply left to give), the same checkpointer.
+      const models = Object.fromEntries(
+        MODEL_ROLES.map((r) => [
+          r,
+          new ScriptedChatModel({ name: r, replies: r === "synthesizer" ? ["deployed"] : [] }),
+        ]),
+      ) as Record<(typeof MODEL_ROLES)[number], ScriptedChatModel>;
+      const again = createPlanExecuteAgent({
+        models,
+        tools: new ToolRegistry(Object.values(t)),
+        checkpointer: open(),
+      });
+      const done = await run(again, new Command({ resume: { action: "approve" } }), { thread: first.thread });
+      expect(done.state.finalAnswer).toBe("deployed");
+      expect(models.planner.callCount).toBe(0);
+      expect(t.deploy.calls).toEqual([{ target: "site-4" }]);
+      expect(t.search.calls).toEqual([{ q: "pop" }, { q: "area" }]);
+      const tree = done.state.planSearch!;
+      expect(tree.nodes.map((n) => n.id)).toEqual(treeBefore.nodes.map((n) => n.id));
+      expect(nodeById(tree, "n1")).toEqual(nodeById(treeBefore, "n1"));
+      expect(nodeById(tree, "n2")).toMatchObject({ status: "succeeded", visits: 1 });
+      expect(nodeById(tree, "n0")).toMatchObject({ visits: 2, valueSum: 1.25 });
+    },
+  );
 
   it("plan approval shows every candidate with its scores; a person may pick another, bound to the stop", async () => {
     const t = tools();
