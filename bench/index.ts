@@ -7,7 +7,8 @@
  * Measures: makespan ÷ critical path (this executor, waves, one step at a time); input and output
  * tokens against a ReAct agent per demo scenario; framework CPU per step at N = 10/50/200 (this
  * agent, plain promises, a Send-per-wave graph); SQLite checkpoint bytes ÷ step-output bytes (this
- * agent, the wave graph); CLI start-up CPU per command (against `node -e 0`).
+ * agent, the wave graph); CLI start-up CPU per command (against `node -e 0`); plan search: success
+ * rate and planner tokens for k = 1, 2, 3 candidates, UCT against best-first, on seeded synthetic tasks.
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -27,6 +28,14 @@ import {
   type MakespanResult,
 } from "./makespan.js";
 import { measureOverhead, printOverhead, type OverheadRow } from "./overhead.js";
+import {
+  measureCandidateCalls,
+  measureSearch,
+  printSearch,
+  searchSection,
+  type CandidateCallTokens,
+  type SearchRow,
+} from "./search.js";
 import { measureTokens, printTokens, type TokenRow } from "./tokens.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -112,6 +121,12 @@ async function main(): Promise<void> {
     printCli(rows);
     return rows;
   });
+  const search = await timed("plan search: k candidates, UCT vs best-first", async () => {
+    const rows = await measureSearch({ tasks: quick ? 20 : 100 });
+    const calls = measureCandidateCalls();
+    printSearch(rows, calls);
+    return { rows, calls };
+  });
   const seconds = (performance.now() - started) / 1000;
 
   await mkdir(out, { recursive: true });
@@ -123,8 +138,9 @@ async function main(): Promise<void> {
     save("overhead", overhead),
     save("checkpoint", checkpoints),
     save("cli", cli),
+    save("search", search),
   ]);
-  const charts = renderCharts({ makespan, tokens, overhead, checkpoints, cli });
+  const charts = renderCharts({ makespan, tokens, overhead, checkpoints, cli, search });
   await Promise.all(
     Object.entries(charts).map(([name, svg]) => writeFile(path.join(out, `${name}.svg`), svg)),
   );
@@ -132,7 +148,7 @@ async function main(): Promise<void> {
   const chartDir = path.relative(path.dirname(markdownFile), out).split(path.sep).join("/") || ".";
   await writeFormatted(
     markdownFile,
-    renderMarkdown({ info, seconds, chartDir, makespan, tokens, overhead, checkpoints, cli }),
+    renderMarkdown({ info, seconds, chartDir, makespan, tokens, overhead, checkpoints, cli, search }),
   );
   console.log(
     `\nwrote ${path.relative(ROOT, out)}/*.json, *.svg and ${path.relative(ROOT, markdownFile)} in ${seconds.toFixed(0)} s`,
@@ -155,6 +171,7 @@ interface Results {
   overhead: OverheadRow[];
   checkpoints: CheckpointRow[];
   cli: CliRow[];
+  search: { rows: SearchRow[]; calls: CandidateCallTokens[] };
 }
 
 const SERIES = {
@@ -426,6 +443,8 @@ ${table(
 )}
 
 ${img("cli", "CLI start-up CPU per command")}
+
+${searchSection(r.search)}
 `;
 }
 

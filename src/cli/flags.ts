@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { SETTING_FLAGS_HELP } from "./settings-flags.js";
 
 /** The bundled offline scenarios, named here so `--help` needs no import of them (a test keeps it true). */
-export const SCENARIO_NAMES = ["ratio", "income", "recover", "email", "sales", "review"] as const;
+export const SCENARIO_NAMES = ["ratio", "income", "recover", "email", "sales", "review", "search"] as const;
 
 export const USAGE = `Usage: plan-execute <command> [options]
   run "<goal>" [--thread ID] [--approve-plan] [--auto-approve LOW|MEDIUM|HIGH] [settings]
@@ -10,7 +10,7 @@ export const USAGE = `Usage: plan-execute <command> [options]
   demo [scenario ...] [--no-latency] [--live-local] [settings]
                                             offline scenarios: ${SCENARIO_NAMES.join(", ")}
                                             (--live-local: through ChatOpenAI and a local OpenAI-compatible server)
-  resume <thread> [--approve | --reject "<why>" | --edit '<json>'] [--step ID] [--stop ID] [--raise KEY=N] [--finish]
+  resume <thread> [--approve | --reject "<why>" | --edit '<json>' | --pick NODE] [--step ID] [--stop ID] [--raise KEY=N] [--finish]
   threads | show <thread> | history <thread> | fork <thread> --checkpoint ID [--thread NEW]
   report <thread> [--out report.html] [--svg timeline.svg] [--open]
                                             a self-contained HTML report: plan graph, timeline, tokens, audit
@@ -43,6 +43,7 @@ export function parseFlags(argv: string[]) {
       approve: { type: "boolean", default: false },
       reject: { type: "string" },
       edit: { type: "string" },
+      pick: { type: "string" },
       step: { type: "string" },
       raise: { type: "string", multiple: true },
       finish: { type: "boolean", default: false },

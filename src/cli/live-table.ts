@@ -1,6 +1,6 @@
 import type { ProgressEvent } from "../core/events.js";
 import type { PlanStep } from "../plan/schema.js";
-import { answerReviewLine, planCheckLine, type Output } from "./render.js";
+import { answerReviewLine, candidatesText, planCheckLine, searchStepText, type Output } from "./render.js";
 
 type RowStatus = "pending" | "running" | "succeeded" | "failed" | "retrying" | "waiting";
 
@@ -44,10 +44,18 @@ export class LiveTable {
 
   event(e: ProgressEvent): void {
     switch (e.type) {
-      case "plan_created":
+      case "plan_created": {
+        // A plan search's switch keeps the finished steps it reuses: their rows stay as they were.
+        const before = e.replan ? new Map(this.#rows) : new Map<string, Row>();
         this.#rows.clear();
-        for (const step of e.steps) this.#rows.set(step.id, { step, status: "pending", note: "" });
+        for (const step of e.steps)
+          this.#rows.set(step.id, before.get(step.id) ?? { step, status: "pending", note: "" });
         return this.#start();
+      }
+      case "plan_candidates":
+        return this.#note(candidatesText(e));
+      case "search_step":
+        return this.#note(`\x1b[33m${searchStepText(e)}\x1b[0m`);
       case "replanned":
         this.#note(
           e.review

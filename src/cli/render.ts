@@ -104,6 +104,10 @@ export class ProgressRenderer {
         return this.endAnswer();
       case "run_failed":
         return this.#line(e.at, red(`run failed: ${e.error}`, c));
+      case "plan_candidates":
+        return this.#line(e.at, candidatesText(e));
+      case "search_step":
+        return this.#line(e.at, yellow(searchStepText(e), c));
     }
   }
 
@@ -162,4 +166,34 @@ export function planTable(steps: readonly PlanStep[]): string {
   return rows
     .map((r) => `          ${r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell)).join("  ")}`)
     .join("\n");
+}
+
+/** The planner's candidates with their values, and which one runs. */
+export function candidatesText(e: Extract<ProgressEvent, { type: "plan_candidates" }>): string {
+  const lines = [
+    `plan search: ${e.candidates.length} candidate${e.candidates.length === 1 ? "" : "s"}, valued by ${e.valuedBy}` +
+      (e.judgeNote ? ` (${e.judgeNote})` : "") +
+      (e.merged ? `; ${e.merged} duplicate${e.merged > 1 ? "s" : ""} merged` : "") +
+      (e.dropped.length ? `; ${e.dropped.length} invalid dropped` : ""),
+  ];
+  for (const n of e.candidates) {
+    const judge = n.judge === null ? "judge —" : `judge ${n.judge.toFixed(2)}`;
+    lines.push(
+      `  ${n.node === e.chosen ? "▶" : " "} ${n.node} value ${n.value.toFixed(2)} (${judge}, features ${n.features.toFixed(2)}): ${n.tools.join(" → ")}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** How a plan of the search ended and what runs next. */
+export function searchStepText(e: Extract<ProgressEvent, { type: "search_step" }>): string {
+  const ended = e.node ? `${e.node} ${e.outcome} (reward ${e.reward?.toFixed(2)})` : "search";
+  const reused = Object.keys(e.reused).length
+    ? `, reusing ${Object.entries(e.reused)
+        .map(([from, to]) => (from === to ? to : `${to} for ${from}`))
+        .join(", ")}`
+    : "";
+  if (e.next?.kind === "run") return `${ended}; next: plan ${e.next.node}${reused}`;
+  if (e.next?.kind === "expand") return `${ended}; next: a recovery plan for ${e.next.node}`;
+  return e.ended ? `${ended}; ${e.ended}` : ended;
 }

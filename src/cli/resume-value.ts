@@ -13,6 +13,8 @@ export interface DecisionFlags {
   approve?: boolean;
   reject?: string;
   edit?: string;
+  /** Plan search: the candidate (node id) to run instead of the chosen one. */
+  pick?: string;
   step?: string;
   raise?: string[];
   finish?: boolean;
@@ -33,6 +35,7 @@ function chosen(flags: DecisionFlags): number {
     flags.approve,
     flags.reject !== undefined,
     flags.edit !== undefined,
+    flags.pick !== undefined,
     flags.finish,
     (flags.raise ?? []).length > 0,
   ].filter(Boolean).length;
@@ -45,7 +48,7 @@ function chosen(flags: DecisionFlags): number {
 export function resumeValue(request: ApprovalRequest, flags: DecisionFlags): unknown {
   if (chosen(flags) !== 1) {
     throw new UsageError(
-      "say exactly one of --approve, --reject \"<why>\", --edit '<json>' (or --raise / --finish at a budget stop)",
+      "say exactly one of --approve, --reject \"<why>\", --edit '<json>', --pick NODE (or --raise / --finish at a budget stop)",
     );
   }
   if (flags.stop !== undefined && flags.stop !== request.stop) {
@@ -74,7 +77,8 @@ function planValue(flags: DecisionFlags): unknown {
     const plan = parseJson(flags.edit, 'give the plan as {"steps": [...]} or as a list of steps');
     return { action: "edit", plan: Array.isArray(plan) ? { steps: plan } : plan };
   }
-  throw new UsageError("a plan approval takes --approve, --reject or --edit");
+  if (flags.pick !== undefined) return { action: "pick", candidate: flags.pick };
+  throw new UsageError("a plan approval takes --approve, --reject, --edit or --pick");
 }
 
 function stepValue(
@@ -144,7 +148,15 @@ export function describeWaiting(threadId: string, request: ApprovalRequest): str
     lines.push(`The plan (v${request.version}) waits for approval:`);
     for (const s of request.steps)
       lines.push(`  ${s.id} [${s.tool}, ${s.risk}] ${s.description} args=${JSON.stringify(s.args)}`);
-    lines.push(`Resume: ${cmd} --approve | --reject "<why>" | --edit '{"steps":[...]}'`);
+    for (const c of request.candidates ?? []) {
+      const judge = c.judge === null ? "no judge score" : `judge ${c.judge.toFixed(2)}`;
+      lines.push(
+        `  candidate ${c.node}${c.chosen ? " (chosen)" : ""}: value ${c.value.toFixed(2)} (${judge}, features ${c.features.toFixed(2)}) ${c.steps.map((s) => s.tool).join(" → ")}`,
+      );
+    }
+    lines.push(
+      `Resume: ${cmd} --approve | --reject "<why>" | --edit '{"steps":[...]}'${request.candidates ? " | --pick NODE" : ""}`,
+    );
   } else if (request.type === "step_approval") {
     lines.push(`${request.steps.length} step(s) wait for approval:`);
     for (const s of request.steps)

@@ -12,6 +12,19 @@ export type ApprovalRequest = (
       type: "plan_approval";
       version: number;
       steps: (PlanStep & { risk: RiskTier })[];
+      /**
+       * Plan search: every candidate plan with its value (judge and features combined), the chosen
+       * one first; `{ action: "pick", candidate }` runs another instead. Absent without a search.
+       */
+      candidates?: {
+        node: string;
+        chosen: boolean;
+        value: number;
+        judge: number | null;
+        judgeReason: string | null;
+        features: number;
+        steps: (PlanStep & { risk: RiskTier })[];
+      }[];
       /** Why the previous answer to this stop was refused, if it was. */
       errors: string[];
     }
@@ -65,6 +78,8 @@ export const PlanDecisionSchema = z.discriminatedUnion("action", [
     plan: z.object({ steps: z.array(z.record(z.string(), z.unknown())) }),
   }),
   z.object({ action: z.literal("reject"), feedback: z.string().min(1) }),
+  /** Plan search: run another candidate (by its node id, e.g. "n2") instead of the chosen one. */
+  z.object({ action: z.literal("pick"), candidate: z.string().min(1) }),
 ]);
 export type PlanDecision = z.infer<typeof PlanDecisionSchema>;
 

@@ -88,7 +88,38 @@ export type ProgressEvent =
       by: ("checks" | "reviewer")[];
       revise: boolean;
     }
-  | { type: "run_failed"; at: number; error: string };
+  | { type: "run_failed"; at: number; error: string }
+  /**
+   * Plan search: the planner's candidates, each with its value (judge and features combined), and
+   * the one chosen. `valuedBy: "features"` when the judge was off, unreadable or out of range
+   * (`judgeNote` says which); `merged`: duplicates folded into an earlier candidate; `dropped`:
+   * invalid candidates, with their problems.
+   */
+  | {
+      type: "plan_candidates";
+      at: number;
+      candidates: { node: string; value: number; judge: number | null; features: number; tools: string[] }[];
+      chosen: string;
+      valuedBy: "judge" | "features";
+      judgeNote: string | null;
+      merged: number;
+      dropped: { candidate: number; issues: string[] }[];
+    }
+  /**
+   * Plan search after a plan ended: its reward (back-propagated to its ancestors) and what runs
+   * next — a plan of the tree (`run`, reusing the finished steps in `reused`), a recovery plan the
+   * replanner writes (`expand`), or nothing (`ended` says why and what was tried).
+   */
+  | {
+      type: "search_step";
+      at: number;
+      node: string | null;
+      outcome: "succeeded" | "failed" | null;
+      reward: number | null;
+      next: { kind: "run" | "expand"; node: string } | null;
+      reused: Record<string, string>;
+      ended: string | null;
+    };
 
 type WithoutAt<T> = T extends unknown ? Omit<T, "at"> : never;
 export type ProgressEventInput = WithoutAt<ProgressEvent>;

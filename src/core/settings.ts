@@ -112,6 +112,43 @@ export const PlanExecuteContextSchema = z.object({
       "Sub-agent steps: an llm step given a tool allowlist (args.tools) runs as a tool-calling loop on the executor " +
         "model, at most this many model turns; a model still calling tools then fails the step, saying so.",
     ),
+  planSearch: z
+    .object({
+      candidates: z
+        .number()
+        .int()
+        .min(1)
+        .max(5)
+        .default(1)
+        .describe("Candidate plans the planner proposes; 1 is a single plan with no search (the default)."),
+      selection: z
+        .enum(["uct", "best_first"])
+        .default("uct")
+        .describe(
+          "What runs after a plan fails: uct (value plus an exploration bonus for plans tried less) or " +
+            "best_first (the highest value on the frontier).",
+        ),
+      maxNodes: z
+        .number()
+        .int()
+        .min(1)
+        .max(50)
+        .default(8)
+        .describe("Node cap: plans (candidates and recovery plans) the search tree may hold."),
+      exploration: z.number().min(0).max(10).default(1).describe("UCT's exploration constant."),
+      judge: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Score candidates with a value judge on the evaluator model; false: the deterministic features decide.",
+        ),
+    })
+    .prefault({})
+    .describe(
+      "Plan search (LATS-style): with candidates > 1 the planner proposes that many distinct plans, a value judge " +
+        "scores them with deterministic features, the best runs, and when a plan fails the search falls back to a " +
+        "sibling candidate (reusing finished steps) or a recovery plan, bounded by maxReplans, the budgets and maxNodes.",
+    ),
   approvePlan: z
     .enum(["never", "always", "risky"])
     .default("never")

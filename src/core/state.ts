@@ -5,6 +5,7 @@ import { MODEL_ROLES, type ModelRole } from "./roles.js";
 import { getById, idRecord } from "../plan/ids.js";
 import { BUDGET_KEYS } from "./settings.js";
 import { ConfidenceSchema } from "./confidence.js";
+import { SearchTreeSchema } from "../plan/search.js";
 
 export const STEP_STATUSES = ["pending", "running", "succeeded", "failed", "skipped", "rejected"] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
@@ -372,7 +373,7 @@ export const PlanExecuteState = z.object({
   ),
   planReview: withInitial(
     z
-      .object({ version: z.number().int(), decision: z.enum(["approved", "edited"]) })
+      .object({ version: z.number().int(), decision: z.enum(["approved", "edited", "picked"]) })
       .nullable()
       .describe("The plan version a person approved, when plan approval is on."),
     () => null,
@@ -407,6 +408,12 @@ export const PlanExecuteState = z.object({
   answerRevisions: withInitial(
     z.number().int().describe("Rounds of new steps a failed answer review started (maxAnswerRevisions)."),
     () => 0,
+  ),
+  planSearch: withInitial(
+    SearchTreeSchema.nullable().describe(
+      "The plan search tree (planSearch.candidates > 1): candidate and recovery plans with their scores, visits, values and which one runs; null without a search.",
+    ),
+    () => null,
   ),
   error: withInitial(
     z.string().nullable().describe("Why the run ended without an answer, if it did."),

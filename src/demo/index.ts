@@ -4,6 +4,7 @@ import { ratioScenario } from "./ratio.js";
 import { recoverScenario } from "./recover.js";
 import { reviewScenario } from "./review.js";
 import { salesScenario } from "./sales.js";
+import { searchScenario } from "./search.js";
 import type { Scenario } from "./types.js";
 
 export type { Scenario };
@@ -14,6 +15,7 @@ export const SCENARIOS: readonly Scenario[] = [
   emailScenario,
   salesScenario,
   reviewScenario,
+  searchScenario,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -10,6 +10,7 @@ import { createPlannerNode } from "../nodes/planner.js";
 import { createReplannerNode } from "../nodes/replanner.js";
 import { createReviewAnswerNode } from "../nodes/review-answer.js";
 import { createReviewPlanNode } from "../nodes/review-plan.js";
+import { createSearchNode } from "../nodes/search.js";
 import { createStartNode } from "../nodes/start.js";
 import { createSynthesizerNode } from "../nodes/synthesizer.js";
 import { PlanExecuteContextSchema, resolveSettings, runSettings } from "../core/settings.js";
@@ -19,6 +20,7 @@ import {
   routeAfterPlanner,
   routeAfterReplan,
   routeAfterReview,
+  routeAfterSearch,
   routeAfterSynthesis,
 } from "./routing.js";
 import {
@@ -80,6 +82,7 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
     .addNode("budget", (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
       budgetGate(state, config, deps.defaults),
     )
+    .addNode("search", timed(createSearchNode(deps)))
     .addNode("synthesizer", timed(createSynthesizerNode(deps)))
     .addNode("review_answer", timed(createReviewAnswerNode(deps)))
     .addEdge(START, "start")
@@ -101,6 +104,12 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
       "replanner",
       (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
         routeAfterReplan(state, settingsOf(state, config)),
+      ["replanner", "executor", "budget", "synthesizer", "search"],
+    )
+    .addConditionalEdges(
+      "search",
+      (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
+        routeAfterSearch(state, settingsOf(state, config)),
       ["replanner", "executor", "budget", "synthesizer"],
     )
     .addConditionalEdges(
@@ -119,7 +128,7 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
       from,
       (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
         routeAfterEvaluation(state, settingsOf(state, config)),
-      ["executor", "approve_steps", "confidence_gate", "replanner", "budget", "synthesizer"],
+      ["executor", "approve_steps", "confidence_gate", "replanner", "budget", "synthesizer", "search"],
     );
   }
   return graph;

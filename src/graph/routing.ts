@@ -19,6 +19,7 @@ type RoutingState = Pick<
       | "planVersion"
       | "planFeedback"
       | "replanSignal"
+      | "planSearch"
     >
   >;
 
@@ -98,7 +99,7 @@ export function routeAfterReview(state: RoutingState, settings: Settings): "plan
 export function routeAfterEvaluation(
   state: RoutingState,
   settings: Settings,
-): "replanner" | "executor" | "synthesizer" | "approve_steps" | "confidence_gate" | "budget" {
+): "replanner" | "executor" | "synthesizer" | "approve_steps" | "confidence_gate" | "budget" | "search" {
   if (state.finishRequested) return "synthesizer";
   // An output a person has to look at comes first: the plan may depend on what they decide.
   if (hasLowConfidenceStops(state)) return "confidence_gate";
@@ -109,6 +110,8 @@ export function routeAfterEvaluation(
   // Approved steps run before the run stops again for the steps still waiting.
   if (hasWaitingApprovals(state))
     return hasRunnableSteps(state) ? work(state, settings, "executor") : "approve_steps";
+  const search = searchRoute(state);
+  if (search) return search;
   if (failedSteps(state).length > 0) {
     return state.replans < settings.maxReplans ? work(state, settings, "replanner") : "synthesizer";
   }
@@ -116,16 +119,45 @@ export function routeAfterEvaluation(
   return "synthesizer";
 }
 
+/**
+ * Plan search: the running plan ended (a step failed, or nothing is left to run) → the search node
+ * scores it and picks what runs next; once the search is exhausted, a failure goes to the answer.
+ * (No budget check here: the search node calls no model; what it picks next is checked.)
+ */
+function searchRoute(state: RoutingState): "search" | "synthesizer" | null {
+  const tree = state.planSearch;
+  if (!tree?.current) return null;
+  const running = tree.nodes.find((n) => n.id === tree.current)?.status === "running";
+  const failed = failedSteps(state).length > 0;
+  if (running && (failed || !hasPendingSteps(state))) return "search";
+  if (failed && tree.ended !== null) return "synthesizer";
+  return null;
+}
+
+/** After the search node: ask the replanner for a recovery plan, run the plan it chose, or answer. */
+export function routeAfterSearch(
+  state: RoutingState,
+  settings: Settings,
+): "replanner" | "executor" | "synthesizer" | "budget" {
+  if (state.planSearch?.expanding) return work(state, settings, "replanner");
+  if (state.planSearch?.ended === null && failedSteps(state).length === 0 && hasPendingSteps(state))
+    return work(state, settings, "executor");
+  return "synthesizer";
+}
+
 /** After replanning: repair an invalid recovery plan, run the new steps, or answer with what there is. */
 export function routeAfterReplan(
   state: RoutingState,
   settings: Settings,
-): "replanner" | "executor" | "synthesizer" | "budget" {
+): "replanner" | "executor" | "synthesizer" | "budget" | "search" {
+  // Plan search: a recovery the replanner could not write goes back to the search, which picks another plan.
+  const searching = Boolean(state.planSearch?.expanding);
   if (state.validationErrors.length > 0) {
-    return state.planAttempts < settings.maxPlanAttempts ? "replanner" : "synthesizer";
+    if (state.planAttempts < settings.maxPlanAttempts) return "replanner";
+    return searching ? "search" : "synthesizer";
   }
   if (failedSteps(state).length === 0 && hasPendingSteps(state)) return work(state, settings, "executor");
-  return "synthesizer";
+  return searching ? "search" : "synthesizer";
 }
 
 /** After the answer is written: review it, unless the review is off (`maxAnswerRevisions` 0). */

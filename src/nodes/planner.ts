@@ -5,6 +5,7 @@ import type { PlanExecuteStateType, PlanExecuteUpdate } from "../core/state.js";
 import type { NodeDeps } from "./deps.js";
 import { pendingRecords, proposePlan } from "./planning.js";
 import { buildPlannerPrompt } from "./prompts.js";
+import { planCandidates } from "./plan-search.js";
 
 /**
  * The planner node: turns the goal into a validated plan. An invalid proposal is stored with its
@@ -34,6 +35,9 @@ export function createPlannerNode(deps: NodeDeps) {
           ? { steps: state.rejectedPlan, issues: [...(feedback ?? []), ...state.validationErrors] }
           : undefined,
     });
+    // Plan search: k candidates in one call, valued, the best run first (see plan-search.ts).
+    if (settings.planSearch.candidates > 1)
+      return planCandidates(deps, state, settings, emit, messages, attempt);
     const proposal = await proposePlan(deps.models("planner", settings), messages, {
       tools: deps.tools,
       maxSteps: settings.maxSteps,

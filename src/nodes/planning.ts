@@ -3,7 +3,13 @@ import type { BaseMessage } from "@langchain/core/messages";
 import type { RoleUsage, StepRecord } from "../core/state.js";
 import { idRecord } from "../plan/ids.js";
 import { clipRefusedPlan, limitIssues } from "../plan/limits.js";
-import { decodePlan, WirePlanReadSchema, WirePlanSchema, type PlanStep } from "../plan/schema.js";
+import {
+  decodePlan,
+  WirePlanReadSchema,
+  WirePlanSchema,
+  type PlanStep,
+  type WirePlanRead,
+} from "../plan/schema.js";
 import { validatePlan, type ValidationContext } from "../plan/validate.js";
 import { invokeStructured, StructuredOutputError } from "../models/structured.js";
 
@@ -34,16 +40,23 @@ export async function proposePlan(
     if (err instanceof StructuredOutputError) return { steps: [], issues: [err.message], usage: null };
     throw err;
   }
-  const decoded = decodePlan(answer.value);
-  if (validation.allowEmpty && decoded.steps.length === 0)
-    return { steps: [], issues: [], usage: answer.usage };
+  return { ...checkPlan(answer.value, validation), usage: answer.usage };
+}
+
+/** Decodes and validates one wire plan: the steps, and the problems (none when it is valid). */
+export function checkPlan(
+  wire: WirePlanRead,
+  validation: ValidationContext & { allowEmpty?: boolean },
+): { steps: PlanStep[]; issues: string[] } {
+  const decoded = decodePlan(wire);
+  if (validation.allowEmpty && decoded.steps.length === 0) return { steps: [], issues: [] };
   const issues = limitIssues([
     ...decoded.errors,
     ...validatePlan(decoded.steps, validation).map((i) => i.message),
   ]);
-  if (issues.length === 0) return { steps: decoded.steps, issues, usage: answer.usage };
+  if (issues.length === 0) return { steps: decoded.steps, issues };
   // The refused plan is kept in state and shown to the model again: not a runaway answer in full.
-  return { steps: clipRefusedPlan(decoded.steps), issues, usage: answer.usage };
+  return { steps: clipRefusedPlan(decoded.steps), issues };
 }
 
 /** A pending record for each new step, keyed by step id (an object without prototype). */

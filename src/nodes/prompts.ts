@@ -121,6 +121,8 @@ export interface SynthesizerPromptInput {
   results: { id: string; description: string; output: string }[];
   failures: { id: string; description: string; error: string }[];
   partial: boolean;
+  /** Other plans a plan search tried without success (one line each), for a partial answer to name. */
+  tried?: string[];
   /** The previous answer and what its review found, when this answer is a revision of it. */
   review?: { answer: string; findings: string[] };
 }
@@ -136,6 +138,9 @@ export function buildSynthesizerPrompt(input: SynthesizerPromptInput): BaseMessa
   const failures = input.failures.length
     ? `\n\nFailed steps:\n${input.failures.map((f) => `[${f.id}] ${f.description}: ${f.error}`).join("\n")}`
     : "";
+  const tried = input.tried?.length
+    ? `\n\nOther plans were tried and failed (name them when you say the answer is partial):\n${input.tried.join("\n")}`
+    : "";
   const review = input.review
     ? `\n\nYour previous answer did not pass review:\n${input.review.answer}\n\nFix every finding in the new ` +
       `answer; leave out what the step results do not support:\n${input.review.findings
@@ -144,7 +149,7 @@ export function buildSynthesizerPrompt(input: SynthesizerPromptInput): BaseMessa
     : "";
   return [
     new SystemMessage(system),
-    new HumanMessage(`Goal: ${input.goal}\n\nStep results:\n${results}${failures}${review}`),
+    new HumanMessage(`Goal: ${input.goal}\n\nStep results:\n${results}${failures}${tried}${review}`),
   ];
 }
 

@@ -11,6 +11,7 @@ import type { NodeDeps } from "./deps.js";
 import { idRecord } from "../plan/ids.js";
 import { pendingRecords, proposePlan } from "./planning.js";
 import { buildReplannerPrompt, outputText } from "./prompts.js";
+import { recoveryChild } from "./search.js";
 
 /**
  * The replanner node, reached when a step failed. It keeps every succeeded step, asks the model
@@ -135,6 +136,8 @@ export function createReplannerNode(deps: NodeDeps) {
       validationErrors: [],
       usage,
       ...consumed,
+      // Plan search: the recovery plan the search asked for becomes a child of the failed plan.
+      ...recoveryChild(state, [...kept, ...proposal.steps], state.planVersion + 1, deps, settings),
     };
   };
 }

@@ -1,7 +1,8 @@
 import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runSettings, type Settings } from "../core/settings.js";
 import { PlanDecisionSchema, parseDecision, type ApprovalRequest } from "../core/decisions.js";
-import type { PlanExecuteStateType, PlanExecuteUpdate } from "../core/state.js";
+import type { PlanExecuteStateType, PlanExecuteUpdate, StepRecord } from "../core/state.js";
+import { idRecord } from "../plan/ids.js";
 import { limitIssues } from "../plan/limits.js";
 import { decodePlan, WirePlanReadSchema, type PlanStep } from "../plan/schema.js";
 import { validatePlan } from "../plan/validate.js";
@@ -9,6 +10,7 @@ import type { ToolRegistry } from "../tools/registry.js";
 import { digestOf } from "../plan/digest.js";
 import type { NodeDeps } from "./deps.js";
 import { pendingRecords } from "./planning.js";
+import { nodeById, startNode } from "../plan/search.js";
 
 /** Whether the current plan must be shown to a person before it runs. */
 export function needsPlanReview(
@@ -33,14 +35,23 @@ export function createReviewPlanNode(deps: NodeDeps) {
   ): PlanExecuteUpdate {
     const settings = runSettings(state, config.context, deps.defaults);
     const steps = state.plan.map((s) => ({ ...s, risk: deps.tools.riskOf(s.tool) }));
+    const candidates = candidatesOf(state, deps);
     let errors: string[] = [];
-    const stop = digestOf({ run: state.runId, type: "plan_approval", version: state.planVersion, steps });
+    const stop = digestOf({
+      run: state.runId,
+      type: "plan_approval",
+      version: state.planVersion,
+      steps,
+      // With a plan search the stop also shows the candidates: a pick made for other ones is stale.
+      ...(candidates ? { candidates } : {}),
+    });
     for (;;) {
       const request: ApprovalRequest = {
         type: "plan_approval",
         stop,
         version: state.planVersion,
         steps,
+        ...(candidates ? { candidates } : {}),
         errors,
       };
       const parsed = parseDecision(PlanDecisionSchema, interrupt(request), stop);
@@ -53,6 +64,14 @@ export function createReviewPlanNode(deps: NodeDeps) {
         return { planReview: { version: state.planVersion, decision: "approved" } };
       if (decision.action === "reject") {
         return { planFeedback: decision.feedback, rejectedPlan: state.plan, plan: [], planReview: null };
+      }
+      if (decision.action === "pick") {
+        const picked = pickCandidate(state, decision.candidate);
+        if ("error" in picked) {
+          errors = [picked.error];
+          continue;
+        }
+        return picked.update;
       }
       const edited = decodeEditedPlan(decision.plan.steps);
       const issues = limitIssues([
@@ -92,4 +111,56 @@ function decodeEditedPlan(raw: Record<string, unknown>[]): { steps: PlanStep[]; 
     return { steps: [], errors: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
   }
   return decodePlan(parsed.data);
+}
+
+/** The search's candidate plans for the stop, the chosen one first; null without a search. */
+function candidatesOf(state: PlanExecuteStateType, deps: NodeDeps) {
+  const tree = state.planSearch;
+  if (!tree) return null;
+  const list = tree.nodes
+    .filter((n) => n.kind === "candidate")
+    .map((n) => ({
+      node: n.id,
+      chosen: n.id === tree.current,
+      value: n.prior,
+      judge: n.judge,
+      judgeReason: n.judgeReason,
+      features: n.features?.score ?? 0,
+      steps: n.plan.map((s) => ({ ...s, risk: deps.tools.riskOf(s.tool) })),
+    }));
+  return list.length > 1 ? [...list.filter((c) => c.chosen), ...list.filter((c) => !c.chosen)] : null;
+}
+
+/** A person picked another candidate: it becomes the plan (a new version, approved by the pick). */
+function pickCandidate(
+  state: PlanExecuteStateType,
+  id: string,
+): { update: PlanExecuteUpdate } | { error: string } {
+  const tree = state.planSearch;
+  const node = tree ? nodeById(tree, id) : undefined;
+  if (!tree || !node || node.kind !== "candidate") {
+    const known = tree?.nodes.filter((n) => n.kind === "candidate").map((n) => n.id) ?? [];
+    return {
+      error: `pick refused: there is no candidate "${id}" (candidates: ${known.join(", ") || "none"})`,
+    };
+  }
+  if (id === tree.current)
+    return { update: { planReview: { version: state.planVersion, decision: "approved" } } };
+  const version = state.planVersion + 1;
+  const picked = new Set(node.plan.map((s) => s.id));
+  const dropped = state.plan
+    .filter((s) => !picked.has(s.id))
+    .map((s): [string, Partial<StepRecord> & { id: string }] => [
+      s.id,
+      { id: s.id, status: "skipped", error: `not run: a person picked candidate ${id}` },
+    ]);
+  return {
+    update: {
+      plan: node.plan,
+      steps: idRecord([...dropped, ...Object.entries(pendingRecords(node.plan))]),
+      planVersion: version,
+      planReview: { version, decision: "picked" },
+      planSearch: startNode(tree, id, version),
+    },
+  };
 }

@@ -41,6 +41,7 @@ export function createStartNode(deps: NodeDeps) {
       finalAnswer: null,
       answerReview: null,
       answerRevisions: 0,
+      planSearch: null,
       error: null,
     };
   };

@@ -40,6 +40,8 @@ export function createSynthesizerNode(deps: NodeDeps) {
           stepRecordOf(state.steps, s.id)?.error ??
           `not run (${stepRecordOf(state.steps, s.id)?.status ?? "pending"})`,
       })),
+      // An exhausted plan search: the plans it tried, so the partial answer names them.
+      ...(state.planSearch?.ended ? { tried: triedPlans(state) } : {}),
       partial,
       // A revision after a failed answer review: the previous answer and what the review found.
       ...(state.answerReview && !state.answerReview.passed && state.finalAnswer !== null
@@ -78,4 +80,13 @@ export function createSynthesizerNode(deps: NodeDeps) {
     emit({ type: "final", answer, partial });
     return { finalAnswer: answer, usage: { synthesizer: usageOf(last, model) } };
   };
+}
+
+/** The plans an exhausted search tried, apart from the one the answer is written from. */
+function triedPlans(state: PlanExecuteStateType): string[] {
+  const tree = state.planSearch;
+  if (!tree) return [];
+  return tree.nodes
+    .filter((n) => n.kind !== "root" && n.visits > 0 && n.id !== tree.current)
+    .map((n) => `${n.kind} plan ${n.id} (${n.plan.map((s) => s.tool).join(" → ")}): ${n.note ?? n.status}`);
 }

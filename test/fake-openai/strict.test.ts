@@ -8,6 +8,7 @@ import {
 import { CriticVerdictSchema } from "../../src/nodes/evaluator.js";
 import { AnswerVerdictSchema, ReflectionVerdictSchema } from "../../src/nodes/quality-prompts.js";
 import { WirePlanSchema } from "../../src/plan/schema.js";
+import { JudgeSchema, WireCandidatesSchema } from "../../src/nodes/plan-search.js";
 
 const closed = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   type: "object",
@@ -23,6 +24,9 @@ describe("strictSchemaProblems", () => {
     expect(strictSchemaProblems(z.toJSONSchema(CriticVerdictSchema))).toEqual([]);
     expect(strictSchemaProblems(z.toJSONSchema(ReflectionVerdictSchema))).toEqual([]);
     expect(strictSchemaProblems(z.toJSONSchema(AnswerVerdictSchema))).toEqual([]);
+    // Plan search: k candidate plans in one answer, and the value judge's scores.
+    expect(strictSchemaProblems(z.toJSONSchema(WireCandidatesSchema))).toEqual([]);
+    expect(strictSchemaProblems(z.toJSONSchema(JudgeSchema))).toEqual([]);
   });
 
   it("accepts nullable fields, enums, anyOf below the root, $defs references and recursion", () => {

@@ -1,7 +1,13 @@
 import { END } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
 import { resolveSettings } from "../../src/core/settings.js";
-import { routeAfterEvaluation, routeAfterPlanner, routeAfterReplan } from "../../src/graph/routing.js";
+import {
+  routeAfterEvaluation,
+  routeAfterPlanner,
+  routeAfterReplan,
+  routeAfterSearch,
+} from "../../src/graph/routing.js";
+import { createTree, planFeatures, startNode, type SearchTree } from "../../src/plan/search.js";
 import type { StepRecord, StepStatus } from "../../src/core/state.js";
 
 const step = (id: string) => ({
@@ -81,4 +87,57 @@ describe("routeAfterReplan", () => {
     ).toBe("synthesizer"));
   it("answers partially when the replanner gave up (failed step still in the plan)", () =>
     expect(routeAfterReplan(state({ a: "failed", b: "pending" }), settings)).toBe("synthesizer"));
+});
+
+describe("plan search routing", () => {
+  const tree = (patch: Partial<SearchTree> = {}): SearchTree => {
+    const plan = [step("a")];
+    const features = planFeatures(plan, { riskOf: () => "LOW", maxSteps: 12 });
+    const t = startNode(
+      createTree("uct", [
+        { plan, features, judge: 0.9, judgeReason: null },
+        { plan, features, judge: 0.5, judgeReason: null },
+      ]),
+      "n1",
+      1,
+    );
+    return { ...t, ...patch };
+  };
+
+  it("sends a failed or finished running plan to the search node, without a budget check", () => {
+    const over = resolveSettings({ maxStepsExecuted: 1 });
+    expect(routeAfterEvaluation(state({ a: "failed" }, { planSearch: tree() }), over)).toBe("search");
+    expect(routeAfterEvaluation(state({ a: "succeeded" }, { planSearch: tree() }), defaults)).toBe("search");
+    expect(routeAfterEvaluation(state({ a: "pending" }, { planSearch: tree() }), defaults)).toBe("executor");
+  });
+
+  it("answers once the search is exhausted, even with replans left", () => {
+    const ended = tree({
+      ended: "exhausted",
+      nodes: tree().nodes.map((n) => ({ ...n, status: "failed" as const })),
+    });
+    expect(routeAfterEvaluation(state({ a: "failed" }, { planSearch: ended }), defaults)).toBe("synthesizer");
+  });
+
+  it("after the search: replanner for an expansion, executor for a chosen plan (budget first), else the answer", () => {
+    expect(
+      routeAfterSearch(state({ a: "failed" }, { planSearch: tree({ expanding: "n1" }) }), defaults),
+    ).toBe("replanner");
+    expect(routeAfterSearch(state({ b: "pending" }, { planSearch: tree() }), defaults)).toBe("executor");
+    const spent = state({ a: "succeeded", b: "pending" }, { planSearch: tree() });
+    (spent.steps.a as StepRecord).startedAt = 1;
+    expect(routeAfterSearch(spent, resolveSettings({ maxStepsExecuted: 1 }))).toBe("budget");
+    expect(routeAfterSearch(state({ a: "succeeded" }, { planSearch: tree() }), defaults)).toBe("synthesizer");
+  });
+
+  it("a recovery the replanner could not write goes back to the search", () => {
+    const expanding = tree({ expanding: "n1" });
+    expect(routeAfterReplan(state({ a: "failed" }, { planSearch: expanding }), defaults)).toBe("search");
+    expect(
+      routeAfterReplan(
+        state({ a: "failed" }, { planSearch: expanding, validationErrors: ["bad"], planAttempts: 3 }),
+        defaults,
+      ),
+    ).toBe("search");
+  });
 });

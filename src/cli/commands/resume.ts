@@ -23,7 +23,12 @@ async function resumeHeld(
   const agent = await agentFor(cli, view.state);
   const f = cli.flags;
   const decided =
-    f.approve || f.reject !== undefined || f.edit !== undefined || f.finish || (f.raise ?? []).length > 0;
+    f.approve ||
+    f.reject !== undefined ||
+    f.edit !== undefined ||
+    f.pick !== undefined ||
+    f.finish ||
+    (f.raise ?? []).length > 0;
   if (!decided) {
     if (view.next.length === 0) return finish(cli, view.state, threadId);
     return drive(cli, lease, agent, null, threadId);
@@ -37,6 +42,7 @@ async function resumeHeld(
       approve: f.approve,
       reject: f.reject,
       edit: f.edit,
+      pick: f.pick,
       step: f.step,
       raise: f.raise,
       finish: f.finish,

@@ -1,4 +1,5 @@
 import { stepRecordOf } from "../../core/state.js";
+import { describeTree } from "../../plan/search.js";
 import { describeWaiting } from "../resume-value.js";
 import { loadThread, out, type Cli } from "../session.js";
 
@@ -20,6 +21,11 @@ export default async function show(cli: Cli, [threadId]: string[]): Promise<numb
     out.write(
       `  ${step.id.padEnd(8)} ${step.tool.padEnd(12)} ${(r?.status ?? "pending").padEnd(9)} ${r?.error ?? ""}\n`,
     );
+  }
+  if (state.planSearch) {
+    out.write(`\nPlan search (${state.planSearch.selection}; * runs now):\n`);
+    for (const line of describeTree(state.planSearch)) out.write(`  ${line}\n`);
+    if (state.planSearch.ended) out.write(`  ${state.planSearch.ended}\n`);
   }
   for (const request of view.pending) out.write(`\n${describeWaiting(view.threadId, request)}\n`);
   if (state.audit.length) {
