@@ -125,7 +125,7 @@ describe("plan-execute CLI (non-TTY)", () => {
       [["run", "What is 2+2?"], /^error: no model is configured: set OPENAI_API_KEY .*demo` runs offline\n$/],
       [
         ["demo", "nope"],
-        /^error: unknown scenario "nope"; choose from ratio, income, recover, email, sales, review\n$/,
+        /^error: unknown scenario "nope"; choose from ratio, income, recover, email, sales, review, search\n$/,
       ],
       [["frobnicate"], /^error: unknown command "frobnicate"/],
       [["demo", "ratio", "--auto-approve", "NONE"], /--auto-approve takes LOW, MEDIUM or HIGH/],
