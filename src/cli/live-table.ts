@@ -29,6 +29,8 @@ const ICON: Record<RowStatus, string> = {
 export class LiveTable {
   readonly #out: Output;
   readonly #rows = new Map<string, Row>();
+  /** Progress of steps not in the table yet (started while the plan was still streaming). */
+  readonly #early = new Map<string, Partial<Row>>();
   #drawn = 0;
   #frame = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -46,7 +48,10 @@ export class LiveTable {
     switch (e.type) {
       case "plan_created":
         this.#rows.clear();
-        for (const step of e.steps) this.#rows.set(step.id, { step, status: "pending", note: "" });
+        for (const step of e.steps) {
+          this.#rows.set(step.id, { step, status: "pending", note: "", ...this.#early.get(step.id) });
+        }
+        this.#early.clear();
         return this.#start();
       case "replanned":
         this.#note(
@@ -139,6 +144,8 @@ export class LiveTable {
   #update(id: string, patch: Partial<Row>): void {
     const row = this.#rows.get(id);
     if (row) Object.assign(row, patch);
+    // A step the streaming planner started before the plan was complete: shown once the plan is.
+    else this.#early.set(id, { ...this.#early.get(id), ...patch });
     this.#draw();
   }
 

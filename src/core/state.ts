@@ -265,6 +265,14 @@ export const PlanExecuteState = z.object({
       .describe("The last proposal that failed validation, shown to the model with the problems."),
     () => [],
   ),
+  earlySteps: withInitial(
+    z
+      .array(PlanStepSchema)
+      .describe(
+        "Steps the streaming planner started before a plan that was then refused: their records are kept, and a repaired plan may use them.",
+      ),
+    () => [],
+  ),
   validationErrors: withInitial(
     z.array(z.string()).describe("Why the last proposed plan was refused."),
     () => [],

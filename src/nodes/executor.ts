@@ -68,18 +68,7 @@ export function createExecutorNode(deps: NodeDeps) {
     // `__proto__` result is never stored under its id, so that step would run again on every pass.
     const unusable = pending.find((s) => RESERVED_STEP_IDS.has(s.id));
     if (unusable) throw new Error(`the plan cannot run: ${stepIdProblem(unusable.id)}`);
-    const runOptions: StepRunOptions = {
-      tools: deps.tools,
-      model: deps.models("executor", settings),
-      goal: state.goal,
-      runKey: `${String(config.configurable?.thread_id ?? "no-thread")}:${state.runId ?? "run"}`,
-      maxOutputBytes: settings.maxOutputBytes,
-      timeoutMs: settings.stepTimeoutMs,
-      maxRetries: settings.maxRetries,
-      backoff: { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
-      emit,
-      signal: config.signal,
-    };
+    const runOptions = stepRunOptions(state, config, deps, settings, emit);
     // Every running step listens to the run's abort signal; many parallel steps are expected here.
     if (config.signal) setMaxListeners(Math.max(32, state.plan.length * 2), config.signal);
     const limiter = new Semaphore(settings.maxConcurrency);
@@ -176,6 +165,28 @@ export function createExecutorNode(deps: NodeDeps) {
   };
 }
 
+/** How the steps of this run are run: tools, the executor model, limits, retries, events. */
+export function stepRunOptions(
+  state: Pick<PlanExecuteStateType, "goal" | "runId">,
+  config: LangGraphRunnableConfig,
+  deps: NodeDeps,
+  settings: Settings,
+  emit: ReturnType<typeof progressWriter>,
+): StepRunOptions {
+  return {
+    tools: deps.tools,
+    model: deps.models("executor", settings),
+    goal: state.goal,
+    runKey: `${String(config.configurable?.thread_id ?? "no-thread")}:${state.runId ?? "run"}`,
+    maxOutputBytes: settings.maxOutputBytes,
+    timeoutMs: settings.stepTimeoutMs,
+    maxRetries: settings.maxRetries,
+    backoff: { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
+    emit,
+    signal: config.signal,
+  };
+}
+
 /** Whether a step of this tier waits for a person under the run's `autoApprove` setting. */
 export function needsApproval(risk: RiskTier, settings: Pick<Settings, "autoApprove">): boolean {
   return RISK_TIERS.indexOf(risk) > RISK_TIERS.indexOf(settings.autoApprove);
@@ -207,7 +218,7 @@ const startMarker = task<
  * OOM kill, a SIGKILL). Markers are called in order until one runs here; the ones before it are
  * the earlier starts.
  */
-async function priorUnfinishedStarts(
+export async function priorUnfinishedStarts(
   step: PlanStep,
   saver: BaseCheckpointSaver | undefined,
 ): Promise<number> {
@@ -224,7 +235,11 @@ async function priorUnfinishedStarts(
   }
 }
 
-function crashLooped(step: PlanStep, crashes: number, emit: ReturnType<typeof progressWriter>): StepOutcome {
+export function crashLooped(
+  step: PlanStep,
+  crashes: number,
+  emit: ReturnType<typeof progressWriter>,
+): StepOutcome {
   const at = Date.now();
   const error = `this step ended the process ${crashes} times (its attempts started and never finished); it was not run again`;
   emit({ type: "step_failed", stepId: step.id, tool: step.tool, durationMs: 0, error });
@@ -252,7 +267,7 @@ function durable(
   ) => Promise<StepOutcome>;
 }
 
-function blocked(step: PlanStep, reason: string): StepOutcome {
+export function blocked(step: PlanStep, reason: string): StepOutcome {
   return { status: "blocked", id: step.id, reason };
 }
 
@@ -273,7 +288,7 @@ function succeededOutputs(
 }
 
 /** An interrupt inside one step pauses the node once every other step has settled and been saved. */
-function rethrowControlFlow(settled: PromiseSettledResult<StepOutcome>[]): void {
+export function rethrowControlFlow(settled: PromiseSettledResult<StepOutcome>[]): void {
   const rejections = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
   const interrupt = rejections.find((e) => isGraphInterrupt(e) && !(e instanceof DependencyNotReady));
   if (interrupt) throw interrupt;
@@ -281,7 +296,7 @@ function rethrowControlFlow(settled: PromiseSettledResult<StepOutcome>[]): void 
   if (unexpected) throw unexpected;
 }
 
-function toUpdate(
+export function toUpdate(
   settled: PromiseSettledResult<StepOutcome>[],
   byId: Map<string, PlanStep>,
   deps: NodeDeps,
