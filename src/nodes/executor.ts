@@ -84,6 +84,12 @@ export function createExecutorNode(deps: NodeDeps) {
       for (const dep of step.depends_on) {
         if (outputs.has(dep)) continue;
         const upstream = inFlight.get(dep);
+        // A dependency that finished before this pass (the streaming planner runs LOW steps early)
+        // but is not usable: it failed, or it succeeded and waits for the critic's verdict.
+        const finished = upstream ? undefined : stepRecordOf(state.steps, dep)?.status;
+        if (finished && finished !== "pending" && finished !== "running") {
+          return blocked(step, finished === "succeeded" ? `${dep} awaits the critic` : `${dep} ${finished}`);
+        }
         const outcome = upstream ? await upstream.catch(() => undefined) : undefined;
         if (!outcome) throw new DependencyNotReady(`${step.id}: ${dep} did not finish in this pass`);
         if (outcome.status !== "succeeded") return blocked(step, `${dep} ${outcome.status}`);

@@ -255,6 +255,30 @@ describe("streaming planner", () => {
     });
   });
 
+  it("sends a failed early step to the replanner; its dependents never run on it", async () => {
+    const t = waitTool();
+    const flaky = fakeTool("flaky", z.object({}).strict(), () => {
+      throw new Error("boom");
+    });
+    const { agent } = streamingAgent(
+      {
+        planner: [
+          planReply({ id: "f", tool: "flaky" }, w("after_f", 10, ["f"]), w("a"), w("b"), w("c")),
+          planReply(w("instead")), // the replanner's (same model role)
+        ],
+        synthesizer: ["done"],
+      },
+      [t.tool, flaky],
+    );
+    const result = await run(agent, { goal: "g" });
+    expect(result.state.finalAnswer).toBe("done");
+    expect(flaky.calls).toHaveLength(1);
+    expect(result.state.steps.f?.status).toBe("failed");
+    expect(t.started.get("after_f")).toBeUndefined();
+    expect(result.state.steps.after_f?.status).toBe("skipped");
+    expect(t.started.get("instead")).toBe(1);
+  });
+
   it("waits for a step that references one emitted later, then runs it after the plan", async () => {
     const t = waitTool();
     const { agent } = streamingAgent(
