@@ -4,7 +4,8 @@
  *   npm run bench             # the full run: writes bench/results/*.json, *.svg and BENCHMARKS.md
  *   npm run bench -- --quick  # a short run (CI): writes to bench/results/quick/, asserts only the makespan bound
  *
- * Measures: makespan ÷ critical path (this executor, waves, one step at a time); input and output
+ * Measures: makespan ÷ critical path (this executor, waves, one step at a time); end-to-end latency
+ * with the streaming planner on and off (seeded DAGs, a planner that writes at a set token rate); input and output
  * tokens against a ReAct agent per demo scenario; framework CPU per step at N = 10/50/200 (this
  * agent, plain promises, a Send-per-wave graph); SQLite checkpoint bytes ÷ step-output bytes (this
  * agent, the wave graph); CLI start-up CPU per command (against `node -e 0`).
@@ -27,6 +28,7 @@ import {
   type MakespanResult,
 } from "./makespan.js";
 import { measureOverhead, printOverhead, type OverheadRow } from "./overhead.js";
+import { measureStreaming, printStreaming, STREAMING_TARGET, type StreamingResult } from "./streaming.js";
 import { measureTokens, printTokens, type TokenRow } from "./tokens.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -91,6 +93,16 @@ async function main(): Promise<void> {
     printMakespan(result);
     return result;
   });
+  const streaming = await timed("streaming planner: on vs off", async () => {
+    // Every step LOW (read-only, the plans this is for), then a quarter of the steps MEDIUM. The quick
+    // run writes at 400 tokens/s with steps a quarter as long: the same proportions in a quarter of the time.
+    const pace = quick ? { tokensPerSecond: 400, scale: 0.25 } : { tokensPerSecond: 100, scale: 1 };
+    const low = await measureStreaming({ dags: quick ? 3 : 6, ...pace });
+    printStreaming(low);
+    const medium = await measureStreaming({ dags: quick ? 2 : 4, medium: 0.25, ...pace });
+    printStreaming(medium);
+    return { low, medium };
+  });
   const tokens = await timed("tokens: this agent vs ReAct", async () => {
     // The quick run leaves out the "before" variant (the tool list as JSON schemas).
     const rows = await measureTokens({ schema: !quick });
@@ -119,12 +131,13 @@ async function main(): Promise<void> {
     writeFormatted(path.join(out, `${name}.json`), JSON.stringify({ machine: info, data }));
   await Promise.all([
     save("makespan", makespan),
+    save("streaming", streaming),
     save("tokens", tokens),
     save("overhead", overhead),
     save("checkpoint", checkpoints),
     save("cli", cli),
   ]);
-  const charts = renderCharts({ makespan, tokens, overhead, checkpoints, cli });
+  const charts = renderCharts({ makespan, streaming, tokens, overhead, checkpoints, cli });
   await Promise.all(
     Object.entries(charts).map(([name, svg]) => writeFile(path.join(out, `${name}.svg`), svg)),
   );
@@ -132,7 +145,7 @@ async function main(): Promise<void> {
   const chartDir = path.relative(path.dirname(markdownFile), out).split(path.sep).join("/") || ".";
   await writeFormatted(
     markdownFile,
-    renderMarkdown({ info, seconds, chartDir, makespan, tokens, overhead, checkpoints, cli }),
+    renderMarkdown({ info, seconds, chartDir, makespan, streaming, tokens, overhead, checkpoints, cli }),
   );
   console.log(
     `\nwrote ${path.relative(ROOT, out)}/*.json, *.svg and ${path.relative(ROOT, markdownFile)} in ${seconds.toFixed(0)} s`,
@@ -151,6 +164,7 @@ async function writeFormatted(file: string, text: string): Promise<void> {
 
 interface Results {
   makespan: MakespanResult;
+  streaming: { low: StreamingResult; medium: StreamingResult };
   tokens: TokenRow[];
   overhead: OverheadRow[];
   checkpoints: CheckpointRow[];
@@ -159,6 +173,7 @@ interface Results {
 
 const SERIES = {
   makespan: ["this executor", "waves", "one step at a time"],
+  streaming: ["planStreaming off", "planStreaming on"],
   tokens: ["ReAct", "this agent, schema tool list", "this agent, lean prompt"],
   overhead: ["this agent", "plain promises", "Send-per-wave graph"],
   checkpoint: ["this agent", "Send-per-wave graph"],
@@ -177,6 +192,22 @@ function renderCharts(r: Results): Record<string, string> {
       })),
       format: fixed(2),
       marker: { value: 1, label: "critical path" },
+    }),
+    streaming: barChart({
+      title: "End-to-end latency: streaming planner off and on",
+      subtitle: `seconds per run; the planner writes ${r.streaming.low.tokensPerSecond} tokens/s; all-LOW DAGs, then DAGs with a quarter MEDIUM`,
+      series: SERIES.streaming,
+      groups: [
+        ...r.streaming.low.rows.map((row) => ({
+          label: `seed ${row.seed}`,
+          values: [row.off.totalMs / 1000, row.on.totalMs / 1000],
+        })),
+        ...r.streaming.medium.rows.map((row) => ({
+          label: `seed ${row.seed}, ${row.mediumSteps} MEDIUM`,
+          values: [row.off.totalMs / 1000, row.on.totalMs / 1000],
+        })),
+      ],
+      format: fixed(2),
     }),
     tokens: barChart({
       title: "Input tokens per scenario",
@@ -230,6 +261,31 @@ function table(head: string[], rows: (string | number)[][]): string {
 const n0 = (v: number) =>
   Number.isFinite(v) ? v.toLocaleString("en-US", { maximumFractionDigits: 0 }) : "–";
 const x2 = (v: number) => `${v.toFixed(2)}×`;
+const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+const secs = (ms: number) => (ms / 1000).toFixed(2);
+
+function streamingTable(result: StreamingResult): string {
+  return table(
+    [
+      "seed",
+      "steps (MEDIUM)",
+      "plan chars",
+      "critical path (s)",
+      "off: plan / total (s)",
+      "on: plan / total (s)",
+      "speedup",
+    ],
+    result.rows.map((row) => [
+      row.seed,
+      `${row.steps} (${row.mediumSteps})`,
+      n0(row.planChars),
+      secs(row.criticalPathMs),
+      `${secs(row.off.planMs)} / ${secs(row.off.totalMs)}`,
+      `${secs(row.on.planMs)} / ${secs(row.on.totalMs)}`,
+      `**${x2(row.speedup)}**`,
+    ]),
+  );
+}
 
 function renderMarkdown(r: Results & { info: Machine; seconds: number; chartDir: string }): string {
   const { info } = r;
@@ -283,6 +339,30 @@ ${table(
 The bound CI holds the executor to: mean ≤ ${MAKESPAN_TARGET} (${verdict(r.makespan.mean.executor <= MAKESPAN_TARGET)}).
 
 ${img("makespan", "Makespan ÷ critical path per DAG")}
+
+## Streaming planner
+
+End-to-end latency (input to final state) of the same run with \`planStreaming\` off and on, one after the other in
+the same process, on seeded DAGs of 8–14 steps of ${0.5 * r.streaming.low.scale}–${3 * r.streaming.low.scale} s each (up to two dependencies each). The
+planner is a scripted model that writes the plan at ${r.streaming.low.tokensPerSecond} tokens/s (four characters a token),
+streamed with the setting on; off, the call answers after the time the whole plan takes to write, as a real model
+would. "plan" is the time to the \`plan_created\` event: with streaming on it also waits for the steps that started
+early, because the planner node runs them (see docs/architecture.md).
+
+${streamingTable(r.streaming.low)}
+
+Every step LOW: median speedup **${x2(r.streaming.low.medianSpeedup)}** (target ≥ ${STREAMING_TARGET}× where planning is ≥ 30% of
+the run: ${verdict(r.streaming.low.medianSpeedup >= STREAMING_TARGET)}; planning was at least ${pct(r.streaming.low.minPlanShare)} of every unstreamed run).
+
+A quarter of the steps MEDIUM (they, and every step after one, wait for the whole plan, and for the early steps to
+finish):
+
+${streamingTable(r.streaming.medium)}
+
+Median speedup ${x2(r.streaming.medium.medianSpeedup)}: the streaming planner helps read-only plans; a plan whose
+critical path runs through MEDIUM or HIGH steps gains little.
+
+${img("streaming", "End-to-end latency with the streaming planner off and on")}
 
 ## Tokens: this agent against a ReAct agent
 

@@ -87,8 +87,8 @@ export async function proposePlanStreaming(
     maxSteps: settings.maxSteps,
     heldForCritic: (step: PlanStep) => needsCritic(step, deps.tools, settings),
   };
-  // A step is released once the stream has moved past the chunk that completed it: a step in the
-  // answer's last chunk (or in an answer that came in one piece) starts with the rest of the plan.
+  // A step is released once the stream has moved past the chunk that completed it, or at the end of
+  // a readable answer of which earlier steps started: an answer that came in one piece starts nothing.
   let held: PlanStep[] = [];
   const release = () => {
     for (const step of held) {
@@ -144,6 +144,9 @@ export async function proposePlanStreaming(
       : `the plan's JSON never closed (the answer stopped after ${reader.chars} characters)`;
     answer = null;
   }
+  // The steps of the last chunk start now too, unless nothing started early: an answer that came in
+  // one piece then runs exactly as an unstreamed one (the executor starts it all).
+  if (answer && startedNow.length > 0) release();
   starts.close();
   await starting;
   const settled = await runner.settle();
