@@ -150,6 +150,14 @@ export function mergeStepRecords(
   return next;
 }
 
+/** {@link mergeStepRecords} over a batch of patches, in order (the form a `DeltaChannel` reducer takes). */
+export function mergeStepPatches(
+  current: Record<string, StepRecord>,
+  patches: Record<string, Partial<StepRecord> & { id: string }>[],
+): Record<string, StepRecord> {
+  return patches.reduce(mergeStepRecords, current);
+}
+
 /** The record of step `id` (never an inherited property of the map, whatever the id). */
 export function stepRecordOf(
   steps: Readonly<Record<string, StepRecord>>,
