@@ -1,6 +1,8 @@
 /**
  * Checkpoint size: a 50-step plan whose steps each return 10 KB, checkpointed in SQLite, for this
- * agent and for a `Send`-per-wave graph. Reported as bytes stored ÷ bytes of step output: the file
+ * agent, for this agent with the layout before the checkpoint diet (`agent-whole`: the whole
+ * `steps` map in every checkpoint) and for a `Send`-per-wave graph; and a run of the agent with
+ * an approval and a replan, with both layouts. Reported as bytes stored ÷ bytes of step output: the file
  * (after a WAL checkpoint), the `checkpoints` table (checkpoint + metadata blobs) and the `writes`
  * table (pending-write values).
  *
@@ -12,7 +14,6 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { z } from "zod";
 import { createPlanExecuteAgent } from "../src/agent/agent.js";
 import { MODEL_ROLES } from "../src/core/roles.js";
 import { pendingRecords } from "../src/nodes/planning.js";
@@ -20,13 +21,24 @@ import type { PlanStep } from "../src/plan/schema.js";
 import { ScriptedChatModel } from "../src/testing/scripted.js";
 import { ToolRegistry } from "../src/tools/registry.js";
 import type { PlanTool, RiskTier } from "../src/tools/types.js";
-import { agentWithPlan, instantTool, planShape, waveGraph, type Node, type Shape } from "./harness.js";
+import {
+  agentWithPlan,
+  instantTool,
+  planShape,
+  waveGraph,
+  withWholeSteps,
+  type Node,
+  type Shape,
+} from "./harness.js";
 
 /** `approval+replan`: the random plan with one HIGH step that stops for approval and one that fails and is replanned. */
 export type CheckpointScenario = Shape | "approval+replan";
 
+/** `agent-whole`: this agent with the layout before the diet (the whole `steps` map in every checkpoint). */
+export type CheckpointGraph = "agent" | "agent-whole" | "waves";
+
 export interface CheckpointRow {
-  graph: "agent" | "waves";
+  graph: CheckpointGraph;
   shape: CheckpointScenario;
   steps: number;
   outputBytes: number;
@@ -55,7 +67,7 @@ function output(id: string): string {
  * one) and its step 20 a tool that fails (the replanner writes a step in its place). Every step
  * that succeeds returns 10 KB, the replacement too.
  */
-async function agentWithApprovalAndReplan(nodes: Node[], saver: BaseCheckpointSaver) {
+async function agentWithApprovalAndReplan(nodes: Node[], saver: BaseCheckpointSaver, wholeSteps: boolean) {
   const tool = (name: string, risk: RiskTier, fail = false): PlanTool<{ id: string }> => ({
     ...instantTool(output),
     name,
@@ -93,13 +105,14 @@ async function agentWithApprovalAndReplan(nodes: Node[], saver: BaseCheckpointSa
       }),
     ]),
   ) as Record<(typeof MODEL_ROLES)[number], ScriptedChatModel>;
-  const agent = createPlanExecuteAgent({
+  const options = {
     models,
     tools: new ToolRegistry([tool("work", "LOW"), tool("send", "HIGH"), tool("lookup", "LOW", true)]),
     checkpointer: saver,
-    interruptBefore: ["planner"],
+    interruptBefore: ["planner" as const],
     limits: { maxConcurrency: 64 },
-  });
+  };
+  const agent = wholeSteps ? withWholeSteps(options) : createPlanExecuteAgent(options);
   const config = { configurable: { thread_id: "bench-approval" }, recursionLimit: 10_000 };
   await agent.invoke({ goal: "bench" }, config);
   const plan: PlanStep[] = nodes.map((n) => ({
@@ -129,7 +142,7 @@ async function agentWithApprovalAndReplan(nodes: Node[], saver: BaseCheckpointSa
 }
 
 async function measureOne(
-  graph: "agent" | "waves",
+  graph: CheckpointGraph,
   shape: CheckpointScenario,
   steps: number,
 ): Promise<CheckpointRow> {
@@ -140,10 +153,10 @@ async function measureOne(
     const nodes = planShape(shape === "approval+replan" ? "random" : shape, steps);
     const run =
       shape === "approval+replan"
-        ? await agentWithApprovalAndReplan(nodes, saver)
-        : graph === "agent"
-          ? await agentWithPlan(nodes, output, saver)
-          : waveGraph(nodes, output, saver);
+        ? await agentWithApprovalAndReplan(nodes, saver, graph === "agent-whole")
+        : graph === "waves"
+          ? waveGraph(nodes, output, saver)
+          : await agentWithPlan(nodes, output, saver, "bench", graph === "agent-whole");
     await run();
     const db = saver.db;
     db.pragma("wal_checkpoint(TRUNCATE)");
@@ -168,19 +181,20 @@ export async function measureCheckpoints(
 ): Promise<CheckpointRow[]> {
   const rows: CheckpointRow[] = [];
   for (const shape of options.shapes ?? ["random", "chain"]) {
-    for (const graph of ["agent", "waves"] as const)
+    for (const graph of ["agent", "agent-whole", "waves"] as const)
       rows.push(await measureOne(graph, shape, options.steps ?? 50));
   }
-  rows.push(await measureOne("agent", "approval+replan", options.steps ?? 50));
+  for (const graph of ["agent", "agent-whole"] as const)
+    rows.push(await measureOne(graph, "approval+replan", options.steps ?? 50));
   return rows;
 }
 
 export function printCheckpoints(rows: CheckpointRow[]): void {
   const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
-  console.log("graph   shape           steps  output    file      checkpoints  writes     file ÷ output");
+  console.log("graph       shape           steps  output    file      checkpoints  writes     file ÷ output");
   for (const r of rows) {
     console.log(
-      `${r.graph.padEnd(7)} ${r.shape.padEnd(15)} ${String(r.steps).padStart(5)}  ${kb(r.outputBytes).padEnd(9)} ${kb(r.fileBytes).padEnd(9)} ${kb(r.checkpointBytes).padEnd(12)} ${kb(r.writeBytes).padEnd(10)} ${r.ratio.toFixed(2)}×`,
+      `${r.graph.padEnd(11)} ${r.shape.padEnd(15)} ${String(r.steps).padStart(5)}  ${kb(r.outputBytes).padEnd(9)} ${kb(r.fileBytes).padEnd(9)} ${kb(r.checkpointBytes).padEnd(12)} ${kb(r.writeBytes).padEnd(10)} ${r.ratio.toFixed(2)}×`,
     );
   }
 }

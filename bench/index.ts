@@ -171,12 +171,18 @@ interface Results {
   cli: CliRow[];
 }
 
+const CHECKPOINT_GRAPHS: Record<CheckpointRow["graph"], string> = {
+  agent: "this agent",
+  "agent-whole": "this agent, steps saved whole (before the diet)",
+  waves: "Send-per-wave graph",
+};
+
 const SERIES = {
   makespan: ["this executor", "waves", "one step at a time"],
   streaming: ["planStreaming off", "planStreaming on"],
   tokens: ["ReAct", "this agent, schema tool list", "this agent, lean prompt"],
   overhead: ["this agent", "plain promises", "Send-per-wave graph"],
-  checkpoint: ["this agent", "Send-per-wave graph"],
+  checkpoint: ["this agent", "this agent, steps saved whole (before)", "Send-per-wave graph"],
 };
 
 function renderCharts(r: Results): Record<string, string> {
@@ -234,9 +240,9 @@ function renderCharts(r: Results): Record<string, string> {
       title: "SQLite checkpoint bytes ÷ step-output bytes",
       subtitle: "50 steps × 10 KB outputs; the database file after a WAL checkpoint",
       series: SERIES.checkpoint,
-      groups: (["random", "chain"] as const).map((shape) => ({
-        label: `${shape} plan`,
-        values: (["agent", "waves"] as const).map(
+      groups: (["random", "chain", "approval+replan"] as const).map((shape) => ({
+        label: shape === "approval+replan" ? "random plan, an approval and a replan" : `${shape} plan`,
+        values: (["agent", "agent-whole", "waves"] as const).map(
           (graph) => r.checkpoints.find((c) => c.shape === shape && c.graph === graph)?.ratio ?? NaN,
         ),
       })),
@@ -302,6 +308,8 @@ function renderMarkdown(r: Results & { info: Machine; seconds: number; chartDir:
     return at ? at.agent / at.waves : NaN;
   };
   const agentCheckpoint = r.checkpoints.find((c) => c.graph === "agent" && c.shape === "random");
+  const approvalCheckpoint = r.checkpoints.find((c) => c.graph === "agent" && c.shape === "approval+replan");
+  const worstCheckpoint = Math.max(...r.checkpoints.filter((c) => c.graph === "agent").map((c) => c.ratio));
   const marginal = (shape: "random" | "chain") => {
     const a = agentAt(shape, 10);
     const b = agentAt(shape, 200);
@@ -455,13 +463,16 @@ ${img("overhead", "Framework CPU per step")}
 
 ## Checkpoint bytes
 
-50 steps, each returning 10 KB of text, checkpointed with \`SqliteSaver\`. The file is measured after
-\`wal_checkpoint(TRUNCATE)\`; the tables by the length of their blobs.
+50 steps, each returning 10 KB of text, checkpointed with \`SqliteSaver\`: the random and the chain plan, and the
+random plan with one HIGH step (the run stops for approval and is resumed with one) and one step that fails and is
+replanned. Each runs through this agent, through the same agent with the layout before the checkpoint diet (the
+whole \`steps\` map in every checkpoint, the baseline), and the plain plans through the Send-per-wave graph. The
+file is measured after \`wal_checkpoint(TRUNCATE)\`; the tables by the length of their blobs.
 
 ${table(
   [
     "graph",
-    "shape",
+    "plan",
     "output",
     "SQLite file",
     "checkpoints table",
@@ -470,7 +481,7 @@ ${table(
     "file ÷ output",
   ],
   r.checkpoints.map((c) => [
-    c.graph === "agent" ? "this agent" : "Send-per-wave graph",
+    CHECKPOINT_GRAPHS[c.graph],
     c.shape,
     `${n0(c.outputBytes / 1024)} KB`,
     `${n0(c.fileBytes / 1024)} KB`,
@@ -482,15 +493,15 @@ ${table(
 )}
 
 ${
-  agentCheckpoint
-    ? `This agent stores each output several times: its ${agentCheckpoint.checkpoints} checkpoints hold
-${x2(agentCheckpoint.checkpointBytes / agentCheckpoint.outputBytes)} the output bytes (the checkpoints after the
-executor, evaluator and synthesizer each carry the whole \`steps\` map) and its pending writes
-${x2(agentCheckpoint.writeBytes / agentCheckpoint.outputBytes)} more (the executor's \`steps\` update, and each step's
-\`task()\` result). The wave graph's checkpoints carry the results
-map of every superstep, so on a chain they grow with the square of the plan's length.`
+  agentCheckpoint && approvalCheckpoint
+    ? `Target: at most 3× the output bytes, with an approval and a replan too: ${x2(worstCheckpoint)} at most here
+(${verdict(worstCheckpoint <= 3)}). The checkpoints no longer carry the step records (${x2(agentCheckpoint.checkpointBytes / agentCheckpoint.outputBytes)}
+the output bytes for the ${agentCheckpoint.checkpoints} checkpoints of the plain run); the writes hold each output twice
+(${x2(agentCheckpoint.writeBytes / agentCheckpoint.outputBytes)}): the step's \`task()\` result, which a resume reads back, and the
+executor's patch of \`steps\`, from which state is rebuilt. The rest is SQLite's own pages and indexes. The wave
+graph's checkpoints carry the results map of every superstep, so on a chain they grow with the square of the plan's length.`
     : ""
-} Measured only: nothing here changes what is stored.
+}
 
 ${img("checkpoint", "Checkpoint bytes ÷ output bytes")}
 
