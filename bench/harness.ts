@@ -2,10 +2,21 @@
  * What the overhead and checkpoint benchmarks share: plan shapes, this agent run on a given plan,
  * and the baselines it is compared with (plain promises, a graph with one `Send` per step per wave).
  */
-import { Annotation, END, MemorySaver, Send, START, StateGraph } from "@langchain/langgraph";
+import {
+  Annotation,
+  BinaryOperatorAggregate,
+  END,
+  MemorySaver,
+  Send,
+  START,
+  StateGraph,
+} from "@langchain/langgraph";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { z } from "zod";
 import { createPlanExecuteAgent } from "../src/agent/agent.js";
+import { mergeStepRecords } from "../src/core/state.js";
+import { buildPlanExecuteGraph } from "../src/graph/builder.js";
+import { idRecord } from "../src/plan/ids.js";
 import { MODEL_ROLES } from "../src/core/roles.js";
 import { pendingRecords } from "../src/nodes/planning.js";
 import type { PlanStep } from "../src/plan/schema.js";
@@ -61,17 +72,19 @@ export async function agentWithPlan(
   output: (id: string) => unknown,
   checkpointer: BaseCheckpointSaver = new MemorySaver(),
   thread = "bench",
+  wholeSteps = false,
 ) {
   const models = Object.fromEntries(
     MODEL_ROLES.map((role) => [role, new ScriptedChatModel({ name: role, fallback: "done" })]),
   ) as Record<(typeof MODEL_ROLES)[number], ScriptedChatModel>;
-  const agent = createPlanExecuteAgent({
+  const options = {
     models,
     tools: new ToolRegistry([instantTool(output)]),
     checkpointer,
-    interruptBefore: ["planner"],
+    interruptBefore: ["planner" as const],
     limits: { maxConcurrency: 64, maxStepsExecuted: 100_000 },
-  });
+  };
+  const agent = wholeSteps ? withWholeSteps(options) : createPlanExecuteAgent(options);
   const config = { configurable: { thread_id: thread }, recursionLimit: 10_000 };
   await agent.invoke({ goal: "bench" }, config);
   const plan: PlanStep[] = nodes.map((n) => ({
@@ -93,6 +106,33 @@ export async function agentWithPlan(
     if (state.finalAnswer !== "done" || done !== nodes.length)
       throw new Error(`agent run incomplete: ${done}/${nodes.length} steps (${state.error})`);
   };
+}
+
+/**
+ * The same graph with the checkpoint layout it had before the diet: `steps` an ordinary reducer
+ * channel, saved whole in every checkpoint. The baseline of the checkpoint-bytes measure.
+ */
+export function withWholeSteps(options: {
+  models: Record<string, ScriptedChatModel>;
+  tools: ToolRegistry;
+  checkpointer: BaseCheckpointSaver;
+  interruptBefore: "planner"[];
+  limits: { maxConcurrency: number; maxStepsExecuted?: number };
+}): ReturnType<typeof createPlanExecuteAgent> {
+  const graph = buildPlanExecuteGraph({
+    models: fixedModels(options.models),
+    tools: options.tools,
+    defaults: options.limits,
+  });
+  graph.channels.steps = new BinaryOperatorAggregate(mergeStepRecords, () => idRecord());
+  return graph.compile({
+    checkpointer: options.checkpointer,
+    interruptBefore: options.interruptBefore,
+  }) as unknown as ReturnType<typeof createPlanExecuteAgent>;
+}
+
+function fixedModels(models: Record<string, ScriptedChatModel>) {
+  return (role: string) => models[role] as ScriptedChatModel;
 }
 
 /** Every step as a promise that awaits its dependencies: no framework at all. */

@@ -4,7 +4,8 @@
  *   npm run bench             # the full run: writes bench/results/*.json, *.svg and BENCHMARKS.md
  *   npm run bench -- --quick  # a short run (CI): writes to bench/results/quick/, asserts only the makespan bound
  *
- * Measures: makespan ÷ critical path (this executor, waves, one step at a time); input and output
+ * Measures: makespan ÷ critical path (this executor, waves, one step at a time); end-to-end latency
+ * with the streaming planner on and off (seeded DAGs, a planner that writes at a set token rate); input and output
  * tokens against a ReAct agent per demo scenario; framework CPU per step at N = 10/50/200 (this
  * agent, plain promises, a Send-per-wave graph); SQLite checkpoint bytes ÷ step-output bytes (this
  * agent, the wave graph); CLI start-up CPU per command (against `node -e 0`); plan search: success
@@ -36,6 +37,7 @@ import {
   type CandidateCallTokens,
   type SearchRow,
 } from "./search.js";
+import { measureStreaming, printStreaming, STREAMING_TARGET, type StreamingResult } from "./streaming.js";
 import { measureTokens, printTokens, type TokenRow } from "./tokens.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -100,6 +102,16 @@ async function main(): Promise<void> {
     printMakespan(result);
     return result;
   });
+  const streaming = await timed("streaming planner: on vs off", async () => {
+    // Every step LOW (read-only, the plans this is for), then a quarter of the steps MEDIUM. The quick
+    // run writes at 400 tokens/s with steps a quarter as long: the same proportions in a quarter of the time.
+    const pace = quick ? { tokensPerSecond: 400, scale: 0.25 } : { tokensPerSecond: 100, scale: 1 };
+    const low = await measureStreaming({ dags: quick ? 3 : 6, ...pace });
+    printStreaming(low);
+    const medium = await measureStreaming({ dags: quick ? 2 : 4, medium: 0.25, ...pace });
+    printStreaming(medium);
+    return { low, medium };
+  });
   const tokens = await timed("tokens: this agent vs ReAct", async () => {
     // The quick run leaves out the "before" variant (the tool list as JSON schemas).
     const rows = await measureTokens({ schema: !quick });
@@ -134,13 +146,14 @@ async function main(): Promise<void> {
     writeFormatted(path.join(out, `${name}.json`), JSON.stringify({ machine: info, data }));
   await Promise.all([
     save("makespan", makespan),
+    save("streaming", streaming),
     save("tokens", tokens),
     save("overhead", overhead),
     save("checkpoint", checkpoints),
     save("cli", cli),
     save("search", search),
   ]);
-  const charts = renderCharts({ makespan, tokens, overhead, checkpoints, cli, search });
+  const charts = renderCharts({ makespan, streaming, tokens, overhead, checkpoints, cli, search });
   await Promise.all(
     Object.entries(charts).map(([name, svg]) => writeFile(path.join(out, `${name}.svg`), svg)),
   );
@@ -148,7 +161,18 @@ async function main(): Promise<void> {
   const chartDir = path.relative(path.dirname(markdownFile), out).split(path.sep).join("/") || ".";
   await writeFormatted(
     markdownFile,
-    renderMarkdown({ info, seconds, chartDir, makespan, tokens, overhead, checkpoints, cli, search }),
+    renderMarkdown({
+      info,
+      seconds,
+      chartDir,
+      makespan,
+      streaming,
+      tokens,
+      overhead,
+      checkpoints,
+      cli,
+      search,
+    }),
   );
   console.log(
     `\nwrote ${path.relative(ROOT, out)}/*.json, *.svg and ${path.relative(ROOT, markdownFile)} in ${seconds.toFixed(0)} s`,
@@ -167,6 +191,7 @@ async function writeFormatted(file: string, text: string): Promise<void> {
 
 interface Results {
   makespan: MakespanResult;
+  streaming: { low: StreamingResult; medium: StreamingResult };
   tokens: TokenRow[];
   overhead: OverheadRow[];
   checkpoints: CheckpointRow[];
@@ -174,11 +199,18 @@ interface Results {
   search: { rows: SearchRow[]; calls: CandidateCallTokens[] };
 }
 
+const CHECKPOINT_GRAPHS: Record<CheckpointRow["graph"], string> = {
+  agent: "this agent",
+  "agent-whole": "this agent, steps saved whole (before the diet)",
+  waves: "Send-per-wave graph",
+};
+
 const SERIES = {
   makespan: ["this executor", "waves", "one step at a time"],
+  streaming: ["planStreaming off", "planStreaming on"],
   tokens: ["ReAct", "this agent, schema tool list", "this agent, lean prompt"],
   overhead: ["this agent", "plain promises", "Send-per-wave graph"],
-  checkpoint: ["this agent", "Send-per-wave graph"],
+  checkpoint: ["this agent", "this agent, steps saved whole (before)", "Send-per-wave graph"],
 };
 
 function renderCharts(r: Results): Record<string, string> {
@@ -194,6 +226,22 @@ function renderCharts(r: Results): Record<string, string> {
       })),
       format: fixed(2),
       marker: { value: 1, label: "critical path" },
+    }),
+    streaming: barChart({
+      title: "End-to-end latency: streaming planner off and on",
+      subtitle: `seconds per run; the planner writes ${r.streaming.low.tokensPerSecond} tokens/s; all-LOW DAGs, then DAGs with a quarter MEDIUM`,
+      series: SERIES.streaming,
+      groups: [
+        ...r.streaming.low.rows.map((row) => ({
+          label: `seed ${row.seed}`,
+          values: [row.off.totalMs / 1000, row.on.totalMs / 1000],
+        })),
+        ...r.streaming.medium.rows.map((row) => ({
+          label: `seed ${row.seed}, ${row.mediumSteps} MEDIUM`,
+          values: [row.off.totalMs / 1000, row.on.totalMs / 1000],
+        })),
+      ],
+      format: fixed(2),
     }),
     tokens: barChart({
       title: "Input tokens per scenario",
@@ -220,9 +268,9 @@ function renderCharts(r: Results): Record<string, string> {
       title: "SQLite checkpoint bytes ÷ step-output bytes",
       subtitle: "50 steps × 10 KB outputs; the database file after a WAL checkpoint",
       series: SERIES.checkpoint,
-      groups: (["random", "chain"] as const).map((shape) => ({
-        label: `${shape} plan`,
-        values: (["agent", "waves"] as const).map(
+      groups: (["random", "chain", "approval+replan"] as const).map((shape) => ({
+        label: shape === "approval+replan" ? "random plan, an approval and a replan" : `${shape} plan`,
+        values: (["agent", "agent-whole", "waves"] as const).map(
           (graph) => r.checkpoints.find((c) => c.shape === shape && c.graph === graph)?.ratio ?? NaN,
         ),
       })),
@@ -247,6 +295,31 @@ function table(head: string[], rows: (string | number)[][]): string {
 const n0 = (v: number) =>
   Number.isFinite(v) ? v.toLocaleString("en-US", { maximumFractionDigits: 0 }) : "–";
 const x2 = (v: number) => `${v.toFixed(2)}×`;
+const pct = (v: number) => `${(v * 100).toFixed(0)}%`;
+const secs = (ms: number) => (ms / 1000).toFixed(2);
+
+function streamingTable(result: StreamingResult): string {
+  return table(
+    [
+      "seed",
+      "steps (MEDIUM)",
+      "plan chars",
+      "critical path (s)",
+      "off: plan / total (s)",
+      "on: plan / total (s)",
+      "speedup",
+    ],
+    result.rows.map((row) => [
+      row.seed,
+      `${row.steps} (${row.mediumSteps})`,
+      n0(row.planChars),
+      secs(row.criticalPathMs),
+      `${secs(row.off.planMs)} / ${secs(row.off.totalMs)}`,
+      `${secs(row.on.planMs)} / ${secs(row.on.totalMs)}`,
+      `**${x2(row.speedup)}**`,
+    ]),
+  );
+}
 
 function renderMarkdown(r: Results & { info: Machine; seconds: number; chartDir: string }): string {
   const { info } = r;
@@ -263,6 +336,8 @@ function renderMarkdown(r: Results & { info: Machine; seconds: number; chartDir:
     return at ? at.agent / at.waves : NaN;
   };
   const agentCheckpoint = r.checkpoints.find((c) => c.graph === "agent" && c.shape === "random");
+  const approvalCheckpoint = r.checkpoints.find((c) => c.graph === "agent" && c.shape === "approval+replan");
+  const worstCheckpoint = Math.max(...r.checkpoints.filter((c) => c.graph === "agent").map((c) => c.ratio));
   const marginal = (shape: "random" | "chain") => {
     const a = agentAt(shape, 10);
     const b = agentAt(shape, 200);
@@ -300,6 +375,30 @@ ${table(
 The bound CI holds the executor to: mean ≤ ${MAKESPAN_TARGET} (${verdict(r.makespan.mean.executor <= MAKESPAN_TARGET)}).
 
 ${img("makespan", "Makespan ÷ critical path per DAG")}
+
+## Streaming planner
+
+End-to-end latency (input to final state) of the same run with \`planStreaming\` off and on, one after the other in
+the same process, on seeded DAGs of 8–14 steps of ${0.5 * r.streaming.low.scale}–${3 * r.streaming.low.scale} s each (up to two dependencies each). The
+planner is a scripted model that writes the plan at ${r.streaming.low.tokensPerSecond} tokens/s (four characters a token),
+streamed with the setting on; off, the call answers after the time the whole plan takes to write, as a real model
+would. "plan" is the time to the \`plan_created\` event: with streaming on it also waits for the steps that started
+early, because the planner node runs them (see docs/architecture.md).
+
+${streamingTable(r.streaming.low)}
+
+Every step LOW: median speedup **${x2(r.streaming.low.medianSpeedup)}** (target ≥ ${STREAMING_TARGET}× where planning is ≥ 30% of
+the run: ${verdict(r.streaming.low.medianSpeedup >= STREAMING_TARGET)}; planning was at least ${pct(r.streaming.low.minPlanShare)} of every unstreamed run).
+
+A quarter of the steps MEDIUM (they, and every step after one, wait for the whole plan, and for the early steps to
+finish):
+
+${streamingTable(r.streaming.medium)}
+
+Median speedup ${x2(r.streaming.medium.medianSpeedup)}: the streaming planner helps read-only plans; a plan whose
+critical path runs through MEDIUM or HIGH steps gains little.
+
+${img("streaming", "End-to-end latency with the streaming planner off and on")}
 
 ## Tokens: this agent against a ReAct agent
 
@@ -392,13 +491,16 @@ ${img("overhead", "Framework CPU per step")}
 
 ## Checkpoint bytes
 
-50 steps, each returning 10 KB of text, checkpointed with \`SqliteSaver\`. The file is measured after
-\`wal_checkpoint(TRUNCATE)\`; the tables by the length of their blobs.
+50 steps, each returning 10 KB of text, checkpointed with \`SqliteSaver\`: the random and the chain plan, and the
+random plan with one HIGH step (the run stops for approval and is resumed with one) and one step that fails and is
+replanned. Each runs through this agent, through the same agent with the layout before the checkpoint diet (the
+whole \`steps\` map in every checkpoint, the baseline), and the plain plans through the Send-per-wave graph. The
+file is measured after \`wal_checkpoint(TRUNCATE)\`; the tables by the length of their blobs.
 
 ${table(
   [
     "graph",
-    "shape",
+    "plan",
     "output",
     "SQLite file",
     "checkpoints table",
@@ -407,7 +509,7 @@ ${table(
     "file ÷ output",
   ],
   r.checkpoints.map((c) => [
-    c.graph === "agent" ? "this agent" : "Send-per-wave graph",
+    CHECKPOINT_GRAPHS[c.graph],
     c.shape,
     `${n0(c.outputBytes / 1024)} KB`,
     `${n0(c.fileBytes / 1024)} KB`,
@@ -419,15 +521,15 @@ ${table(
 )}
 
 ${
-  agentCheckpoint
-    ? `This agent stores each output several times: its ${agentCheckpoint.checkpoints} checkpoints hold
-${x2(agentCheckpoint.checkpointBytes / agentCheckpoint.outputBytes)} the output bytes (the checkpoints after the
-executor, evaluator and synthesizer each carry the whole \`steps\` map) and its pending writes
-${x2(agentCheckpoint.writeBytes / agentCheckpoint.outputBytes)} more (the executor's \`steps\` update, and each step's
-\`task()\` result). The wave graph's checkpoints carry the results
-map of every superstep, so on a chain they grow with the square of the plan's length.`
+  agentCheckpoint && approvalCheckpoint
+    ? `Target: at most 3× the output bytes, with an approval and a replan too: ${x2(worstCheckpoint)} at most here
+(${verdict(worstCheckpoint <= 3)}). The checkpoints no longer carry the step records (${x2(agentCheckpoint.checkpointBytes / agentCheckpoint.outputBytes)}
+the output bytes for the ${agentCheckpoint.checkpoints} checkpoints of the plain run); the writes hold each output twice
+(${x2(agentCheckpoint.writeBytes / agentCheckpoint.outputBytes)}): the step's \`task()\` result, which a resume reads back, and the
+executor's patch of \`steps\`, from which state is rebuilt. The rest is SQLite's own pages and indexes. The wave
+graph's checkpoints carry the results map of every superstep, so on a chain they grow with the square of the plan's length.`
     : ""
-} Measured only: nothing here changes what is stored.
+}
 
 ${img("checkpoint", "Checkpoint bytes ÷ output bytes")}
 

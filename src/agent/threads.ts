@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { BaseCheckpointSaver, StateSnapshot } from "@langchain/langgraph";
+import { Overwrite, type BaseCheckpointSaver, type StateSnapshot } from "@langchain/langgraph";
 import type { ApprovalRequest } from "../core/decisions.js";
 import type { PlanExecuteStateType, StepRecord } from "../core/state.js";
 
@@ -168,7 +168,12 @@ export async function forkThread(
     const parent = await graph.getState(snapshot.parentConfig as { configurable: Record<string, unknown> });
     const asNode = parent.next[0];
     if (!asNode) throw new Error(`cannot tell which node wrote checkpoint ${options.checkpointId}`);
-    await graph.updateState(target, forkValues(source.state, forkedFrom), asNode);
+    const { steps, ...values } = forkValues(source.state, forkedFrom);
+    await graph.updateState(target, values, asNode);
+    // The step records in an update of their own: \`steps\` is stored as deltas, and LangGraph keeps a
+    // delta channel's update only on a thread that already has a checkpoint (on a new thread's first
+    // update it is lost). An Overwrite, so the fork's records are exactly the source's.
+    await graph.updateState(target, { steps: new Overwrite(steps) }, asNode);
   }
   let forked = await readThread(graph, newThreadId);
   const reopened = hasReopenedDecision(source.state);

@@ -29,6 +29,8 @@ const ICON: Record<RowStatus, string> = {
 export class LiveTable {
   readonly #out: Output;
   readonly #rows = new Map<string, Row>();
+  /** Progress of steps not in the table yet (started while the plan was still streaming). */
+  readonly #early = new Map<string, Partial<Row>>();
   #drawn = 0;
   #frame = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -48,8 +50,11 @@ export class LiveTable {
         // A plan search's switch keeps the finished steps it reuses: their rows stay as they were.
         const before = e.replan ? new Map(this.#rows) : new Map<string, Row>();
         this.#rows.clear();
-        for (const step of e.steps)
-          this.#rows.set(step.id, before.get(step.id) ?? { step, status: "pending", note: "" });
+        for (const step of e.steps) {
+          const kept = before.get(step.id);
+          this.#rows.set(step.id, kept ?? { step, status: "pending", note: "", ...this.#early.get(step.id) });
+        }
+        this.#early.clear();
         return this.#start();
       }
       case "plan_candidates":
@@ -164,6 +169,8 @@ export class LiveTable {
   #update(id: string, patch: Partial<Row>): void {
     const row = this.#rows.get(id);
     if (row) Object.assign(row, patch);
+    // A step the streaming planner started before the plan was complete: shown once the plan is.
+    else this.#early.set(id, { ...this.#early.get(id), ...patch });
     this.#draw();
   }
 

@@ -153,6 +153,14 @@ export const PlanExecuteContextSchema = z.object({
     .enum(["never", "always", "risky"])
     .default("never")
     .describe("Stop for a person to approve the plan: never, always, or when it has MEDIUM or HIGH steps."),
+  planStreaming: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Streaming planner: with a model that streams, a LOW step that is complete and valid on its own (its " +
+        "dependencies too) starts while the rest of the plan is still being written. MEDIUM and HIGH steps " +
+        "wait for the whole validated plan. No step starts early while approvePlan is not never.",
+    ),
   autoApprove: z
     .enum(["LOW", "MEDIUM", "HIGH"])
     .default("MEDIUM")

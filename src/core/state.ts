@@ -199,6 +199,14 @@ export function mergeStepRecords(
   return next;
 }
 
+/** {@link mergeStepRecords} over a batch of patches, in order (the form a `DeltaChannel` reducer takes). */
+export function mergeStepPatches(
+  current: Record<string, StepRecord>,
+  patches: Record<string, Partial<StepRecord> & { id: string }>[],
+): Record<string, StepRecord> {
+  return patches.reduce(mergeStepRecords, current);
+}
+
 /** The record of step `id` (never an inherited property of the map, whatever the id). */
 export function stepRecordOf(
   steps: Readonly<Record<string, StepRecord>>,
@@ -329,6 +337,14 @@ export const PlanExecuteState = z.object({
     z
       .array(PlanStepSchema)
       .describe("The last proposal that failed validation, shown to the model with the problems."),
+    () => [],
+  ),
+  earlySteps: withInitial(
+    z
+      .array(PlanStepSchema)
+      .describe(
+        "Steps the streaming planner started before a plan that was then refused: their records are kept, and a repaired plan may use them.",
+      ),
     () => [],
   ),
   validationErrors: withInitial(

@@ -102,6 +102,8 @@ async function toFakeReply(reply: ScriptedReply, messages: BaseMessage[]): Promi
   if ("toolCalls" in reply) return { toolCalls: reply.toolCalls, content: reply.text ?? "" };
   if ("text" in reply) return reply.text;
   if ("structured" in reply) return { json: reply.structured };
+  // Raw (possibly broken) arguments: the server cuts a streamed answer off half-way instead.
+  if ("raw" in reply) return { truncated: true, text: reply.raw };
   if ("error" in reply) {
     const message = typeof reply.error === "string" ? reply.error : reply.error.message;
     return { status: /\b429\b/.test(message) ? 429 : 500, message };

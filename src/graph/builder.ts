@@ -1,4 +1,4 @@
-import { END, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { DeltaChannel, END, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { z } from "zod";
 import { createApproveStepsNode } from "../nodes/approve-steps.js";
 import { budgetGate } from "../nodes/budget-gate.js";
@@ -23,7 +23,9 @@ import {
   routeAfterSearch,
   routeAfterSynthesis,
 } from "./routing.js";
+import { idRecord } from "../plan/ids.js";
 import {
+  mergeStepPatches,
   PlanExecuteInput,
   PlanExecuteState,
   type PlanExecuteStateType,
@@ -55,6 +57,21 @@ const InvocationContextSchema = PlanExecuteContextSchema.partial() as unknown as
 >;
 
 /**
+ * The `steps` channel keeps its reducer and schema but is stored as deltas (LangGraph's
+ * `DeltaChannel`): a checkpoint no longer carries the whole map of step records, outputs included,
+ * after every node; each node's patch is saved once, as its write, and the map is rebuilt by
+ * replaying the patches when a checkpoint is read (`getState`, a resume, Studio), so every reader
+ * of state sees the same values as before. A run's first checkpoint (the start node's `Overwrite`)
+ * is a snapshot, so a thread's earlier runs are never replayed. It was the largest part of the
+ * checkpoint bytes: 50 steps of 10 KB stored 5.5× their output, now about 2× (BENCHMARKS.md).
+ * The zod registry offers only last-value and reducer channels, hence the replacement here.
+ */
+function storeStepsAsDeltas<G extends { channels: Record<string, unknown> }>(graph: G): G {
+  graph.channels.steps = new DeltaChannel(mergeStepPatches, { initialValueFactory: () => idRecord() });
+  return graph;
+}
+
+/**
  * The uncompiled plan-and-execute graph. Compile it with your own checkpointer, or use
  * `createPlanExecuteAgent`, which does that for you and takes the defaults as policies and limits.
  *
@@ -66,11 +83,13 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
   if (deps.defaults) resolveSettings(deps.defaults);
   const settingsOf = (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
     runSettings(state, config.context, deps.defaults);
-  const graph = new StateGraph({
-    state: PlanExecuteState,
-    input: PlanExecuteInput,
-    context: InvocationContextSchema,
-  })
+  const graph = storeStepsAsDeltas(
+    new StateGraph({
+      state: PlanExecuteState,
+      input: PlanExecuteInput,
+      context: InvocationContextSchema,
+    }),
+  )
     .addNode("start", createStartNode(deps))
     .addNode("planner", timed(createPlannerNode(deps)))
     .addNode("review_plan", createReviewPlanNode(deps))

@@ -69,32 +69,7 @@ export function createExecutorNode(deps: NodeDeps) {
     // `__proto__` result is never stored under its id, so that step would run again on every pass.
     const unusable = pending.find((s) => RESERVED_STEP_IDS.has(s.id));
     if (unusable) throw new Error(`the plan cannot run: ${stepIdProblem(unusable.id)}`);
-    const runOptions: StepRunOptions = {
-      tools: deps.tools,
-      model: deps.models("executor", settings),
-      goal: state.goal,
-      runKey: `${String(config.configurable?.thread_id ?? "no-thread")}:${state.runId ?? "run"}`,
-      maxOutputBytes: settings.maxOutputBytes,
-      timeoutMs: settings.stepTimeoutMs,
-      maxRetries: settings.maxRetries,
-      backoff: { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
-      emit,
-      signal: config.signal,
-      askConfidence: settings.minConfidence !== null,
-      subAgent: (step, allowed, parent) =>
-        createSubAgentHost({
-          step,
-          allowed,
-          tools: deps.tools,
-          maxTurns: settings.maxSubAgentTurns,
-          needsApproval: (risk) => needsApproval(risk, settings),
-          runId: state.runId,
-          runKey: `${String(config.configurable?.thread_id ?? "no-thread")}:${state.runId ?? "run"}`,
-          timeoutMs: settings.stepTimeoutMs,
-          emit,
-          parent,
-        }),
-    };
+    const runOptions = stepRunOptions(state, config, deps, settings, emit);
     // Every running step listens to the run's abort signal, about twice (its task, its attempt's
     // timeout), and LangGraph adds its own: many listeners are expected here. The limit still catches
     // a leak that grows past the plan's size.
@@ -112,6 +87,12 @@ export function createExecutorNode(deps: NodeDeps) {
       for (const dep of step.depends_on) {
         if (outputs.has(dep)) continue;
         const upstream = inFlight.get(dep);
+        // A dependency that finished before this pass (the streaming planner runs LOW steps early)
+        // but is not usable: it failed, or it succeeded and waits for the critic's verdict.
+        const finished = upstream ? undefined : stepRecordOf(state.steps, dep)?.status;
+        if (finished && finished !== "pending" && finished !== "running") {
+          return blocked(step, finished === "succeeded" ? `${dep} awaits the critic` : `${dep} ${finished}`);
+        }
         const outcome = upstream ? await upstream.catch(() => undefined) : undefined;
         if (!outcome) throw new DependencyNotReady(`${step.id}: ${dep} did not finish in this pass`);
         if (outcome.status !== "succeeded") return blocked(step, `${dep} ${outcome.status}`);
@@ -198,6 +179,42 @@ export function createExecutorNode(deps: NodeDeps) {
   };
 }
 
+/** How the steps of this run are run: tools, the executor model, limits, retries, events. */
+export function stepRunOptions(
+  state: Pick<PlanExecuteStateType, "goal" | "runId">,
+  config: LangGraphRunnableConfig,
+  deps: NodeDeps,
+  settings: Settings,
+  emit: ReturnType<typeof progressWriter>,
+): StepRunOptions {
+  return {
+    tools: deps.tools,
+    model: deps.models("executor", settings),
+    goal: state.goal,
+    runKey: `${String(config.configurable?.thread_id ?? "no-thread")}:${state.runId ?? "run"}`,
+    maxOutputBytes: settings.maxOutputBytes,
+    timeoutMs: settings.stepTimeoutMs,
+    maxRetries: settings.maxRetries,
+    backoff: { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
+    emit,
+    signal: config.signal,
+    askConfidence: settings.minConfidence !== null,
+    subAgent: (step, allowed, parent) =>
+      createSubAgentHost({
+        step,
+        allowed,
+        tools: deps.tools,
+        maxTurns: settings.maxSubAgentTurns,
+        needsApproval: (risk) => needsApproval(risk, settings),
+        runId: state.runId,
+        runKey: `${String(config.configurable?.thread_id ?? "no-thread")}:${state.runId ?? "run"}`,
+        timeoutMs: settings.stepTimeoutMs,
+        emit,
+        parent,
+      }),
+  };
+}
+
 /** An `llm` step with a tool allowlist: it runs as a tool-calling sub-agent. */
 function hasAllowlist(step: PlanStep): boolean {
   return Array.isArray(step.args.tools) && step.args.tools.length > 0;
@@ -234,7 +251,7 @@ const startMarker = task<
  * OOM kill, a SIGKILL). Markers are called in order until one runs here; the ones before it are
  * the earlier starts.
  */
-async function priorUnfinishedStarts(
+export async function priorUnfinishedStarts(
   step: PlanStep,
   saver: BaseCheckpointSaver | undefined,
 ): Promise<number> {
@@ -251,7 +268,11 @@ async function priorUnfinishedStarts(
   }
 }
 
-function crashLooped(step: PlanStep, crashes: number, emit: ReturnType<typeof progressWriter>): StepOutcome {
+export function crashLooped(
+  step: PlanStep,
+  crashes: number,
+  emit: ReturnType<typeof progressWriter>,
+): StepOutcome {
   const at = Date.now();
   const error = `this step ended the process ${crashes} times (its attempts started and never finished); it was not run again`;
   emit({ type: "step_failed", stepId: step.id, tool: step.tool, durationMs: 0, error });
@@ -279,7 +300,7 @@ function durable(
   ) => Promise<StepOutcome>;
 }
 
-function blocked(step: PlanStep, reason: string): StepOutcome {
+export function blocked(step: PlanStep, reason: string): StepOutcome {
   return { status: "blocked", id: step.id, reason };
 }
 
@@ -298,7 +319,7 @@ function succeededOutputs(
 }
 
 /** An interrupt inside one step pauses the node once every other step has settled and been saved. */
-function rethrowControlFlow(settled: PromiseSettledResult<StepOutcome>[]): void {
+export function rethrowControlFlow(settled: PromiseSettledResult<StepOutcome>[]): void {
   const rejections = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
   const interrupt = rejections.find((e) => isGraphInterrupt(e) && !(e instanceof DependencyNotReady));
   if (interrupt) throw interrupt;
@@ -306,7 +327,7 @@ function rethrowControlFlow(settled: PromiseSettledResult<StepOutcome>[]): void 
   if (unexpected) throw unexpected;
 }
 
-function toUpdate(
+export function toUpdate(
   settled: PromiseSettledResult<StepOutcome>[],
   byId: Map<string, PlanStep>,
   deps: NodeDeps,

@@ -3,9 +3,12 @@ import { runSettings } from "../core/settings.js";
 import { progressWriter } from "../core/events.js";
 import type { PlanExecuteStateType, PlanExecuteUpdate } from "../core/state.js";
 import type { NodeDeps } from "./deps.js";
+import { addUsage, type PlanExecuteStateType as State } from "../core/state.js";
+import { idRecord } from "../plan/ids.js";
 import { pendingRecords, proposePlan } from "./planning.js";
 import { buildPlannerPrompt } from "./prompts.js";
 import { planCandidates } from "./plan-search.js";
+import { plansStreaming, proposePlanStreaming, type StreamedProposal } from "./streaming-planner.js";
 
 /**
  * The planner node: turns the goal into a validated plan. An invalid proposal is stored with its
@@ -32,17 +35,26 @@ export function createPlannerNode(deps: NodeDeps) {
       maxSteps: settings.maxSteps,
       repair:
         repairing || feedback
-          ? { steps: state.rejectedPlan, issues: [...(feedback ?? []), ...state.validationErrors] }
+          ? {
+              steps: state.rejectedPlan,
+              issues: [...(feedback ?? []), ...earlyStepsNote(state), ...state.validationErrors],
+            }
           : undefined,
     });
     // Plan search: k candidates in one call, valued, the best run first (see plan-search.ts).
     if (settings.planSearch.candidates > 1)
       return planCandidates(deps, state, settings, emit, messages, attempt);
-    const proposal = await proposePlan(deps.models("planner", settings), messages, {
-      tools: deps.tools,
-      maxSteps: settings.maxSteps,
-    });
-    const usage = proposal.usage ? { planner: proposal.usage } : {};
+    const streamed = plansStreaming(settings)
+      ? await proposePlanStreaming(state, config, deps, settings, messages)
+      : null;
+    const proposal =
+      streamed ??
+      (await proposePlan(deps.models("planner", settings), messages, {
+        tools: deps.tools,
+        maxSteps: settings.maxSteps,
+      }));
+    const early = earlyParts(state, streamed);
+    const usage = addUsage(proposal.usage ? { planner: proposal.usage } : {}, early.usage);
 
     if (proposal.issues.length > 0) {
       emit({ type: "plan_invalid", attempt, issues: proposal.issues, replan: false });
@@ -57,19 +69,48 @@ export function createPlannerNode(deps: NodeDeps) {
         planAttempts: attempt,
         usage,
         error,
+        // Steps that ran early stay finished; the repair round may keep them.
+        earlySteps: early.steps,
+        steps: early.records,
+        audit: early.audit,
       };
     }
     const version = state.planVersion + 1;
-    emit({ type: "plan_created", version, steps: proposal.steps, replan: false });
+    const plan = [...(streamed ? state.earlySteps : []), ...proposal.steps];
+    emit({ type: "plan_created", version, steps: plan, replan: false });
     return {
       planFeedback: null,
-      plan: proposal.steps,
-      steps: pendingRecords(proposal.steps),
+      plan,
+      // Pending records first: the early steps' outcomes replace theirs.
+      steps: idRecord([...Object.entries(pendingRecords(proposal.steps)), ...Object.entries(early.records)]),
       planVersion: version,
       planAttempts: attempt,
       rejectedPlan: [],
+      earlySteps: [],
       validationErrors: [],
       usage,
+      audit: early.audit,
     };
   };
+}
+
+/** What the steps that started early add to the planner's update (nothing without streaming). */
+function earlyParts(state: State, streamed: StreamedProposal | null) {
+  const update = streamed?.earlyUpdate;
+  return {
+    steps: [...state.earlySteps, ...(streamed?.early ?? [])],
+    records: (update?.steps ?? {}) as ReturnType<typeof pendingRecords>,
+    usage: (update?.usage ?? {}) as Parameters<typeof addUsage>[1],
+    audit: (update?.audit ?? []) as never[],
+  };
+}
+
+/** For a repair round: the steps that already ran, which the new plan may keep but not redo. */
+function earlyStepsNote(state: State): string[] {
+  if (state.earlySteps.length === 0) return [];
+  const ids = state.earlySteps.map((s) => s.id).join(", ");
+  return [
+    `Steps ${ids} already ran while the plan was being written; their results are kept. Keep each of them ` +
+      "unchanged (same id, tool, args and depends_on) if the plan needs it, or leave it out; never give its id to another step.",
+  ];
 }

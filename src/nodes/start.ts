@@ -27,6 +27,7 @@ export function createStartNode(deps: NodeDeps) {
       planVersion: 0,
       planAttempts: 0,
       rejectedPlan: [],
+      earlySteps: [],
       validationErrors: [],
       replans: 0,
       planChecks: new Overwrite([]) as never,

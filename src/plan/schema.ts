@@ -63,9 +63,9 @@ export const WirePlanSchema = z
  * written by a provider without strict mode, by a person editing a plan, or by scripts written
  * before the field existed leave it out; a missing `reflect` is `false`.
  */
-export const WirePlanReadSchema = z
-  .object({ steps: z.array(WirePlanStepSchema.extend({ reflect: z.boolean().optional() }).strict()) })
-  .strict();
+export const WirePlanStepReadSchema = WirePlanStepSchema.extend({ reflect: z.boolean().optional() }).strict();
+
+export const WirePlanReadSchema = z.object({ steps: z.array(WirePlanStepReadSchema) }).strict();
 
 export type WirePlanStep = z.infer<typeof WirePlanStepSchema>;
 export type WirePlan = z.infer<typeof WirePlanSchema>;

@@ -17,6 +17,12 @@ export type ScriptedReply =
   | { text: string }
   /** An answer to `withStructuredOutput`: returned as a call of the bound function. */
   | { structured: Record<string, unknown> }
+  /**
+   * A structured answer given as the raw text of the function call's arguments: it may be cut off,
+   * malformed or never closed. With `error`, a streamed answer breaks off with it after the text
+   * (and an unstreamed call throws it).
+   */
+  | { raw: string; error?: Error | string }
   /** Calls of named tools (for a model with tools bound), with optional text beside them. */
   | { toolCalls: { name: string; args: Record<string, unknown> }[]; text?: string }
   /** The call throws this (to simulate 429/500 etc.). */
@@ -39,6 +45,12 @@ export interface ScriptedChatModelOptions {
   replies?: ScriptedReply[];
   /** Answer for every call once `replies` run out; without it, such a call throws. */
   fallback?: ScriptedReply;
+  /**
+   * Generation speed, in tokens (four characters) per second. A streamed answer then arrives one
+   * token at a time at this rate, and an unstreamed one after the time the whole answer takes, as
+   * with a real model. Unset: no delay, and a structured answer streams as one chunk.
+   */
+  tokensPerSecond?: number;
 }
 
 /** Call options: like ChatOpenAI, tools can also come per call (e.g. via `withConfig({ tools })`). */
@@ -51,13 +63,24 @@ interface ScriptState {
   queue: ScriptedReply[];
   calls: ScriptedCall[];
   fallback: ScriptedReply | undefined;
+  tokensPerSecond: number | undefined;
 }
 
 /** A reply reduced to what the model finally "says". */
+type ToolCallsAnswer = { toolCalls: { name: string; args: Record<string, unknown> }[]; text?: string };
 type Answer =
   | { text: string }
   | { structured: Record<string, unknown> }
-  | { toolCalls: { name: string; args: Record<string, unknown> }[]; text?: string };
+  | { raw: string; error?: Error | string }
+  | ToolCallsAnswer;
+
+/** A plain text answer (not tool calls that come with text). */
+function isText(answer: Answer): answer is { text: string } {
+  return "text" in answer && !("toolCalls" in answer);
+}
+
+/** Characters per token of a scripted answer (a rough tokenizer). */
+const CHARS_PER_TOKEN = 4;
 
 /** How many words each streamed chunk carries. */
 const WORDS_PER_CHUNK = 3;
@@ -95,7 +118,12 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
     super({});
     this.name = opts.name ?? "scripted";
     this.modelName = this.name;
-    this.state = { queue: [...(opts.replies ?? [])], calls: [], fallback: opts.fallback };
+    this.state = {
+      queue: [...(opts.replies ?? [])],
+      calls: [],
+      fallback: opts.fallback,
+      tokensPerSecond: opts.tokensPerSecond,
+    };
   }
 
   static override lc_name(): string {
@@ -139,6 +167,9 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
 
   async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"]): Promise<ChatResult> {
     const { answer, call } = await this.answer(messages, options);
+    const rate = this.state.tokensPerSecond;
+    if (rate) await sleep((tokenPieces(answerText(answer)).length / rate) * 1000, options.signal);
+    if ("raw" in answer && answer.error !== undefined) throw toError(answer.error);
     // An AIMessageChunk, not an AIMessage: core's default withStructuredOutput parser rejects
     // anything that is not a chunk ("Input is not an AIMessageChunk.").
     const message = new AIMessageChunk({
@@ -146,7 +177,7 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
       usage_metadata: usageOf(messages, answer),
       response_metadata: { model_name: this.name },
     });
-    return { generations: [{ text: "text" in answer ? (answer.text ?? "") : "", message }] };
+    return { generations: [{ text: isText(answer) ? answer.text : "", message }] };
   }
 
   override async *_streamResponseChunks(
@@ -155,17 +186,24 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
     runManager?: CallbackManagerForLLMRun,
   ): AsyncGenerator<ChatGenerationChunk> {
     const { answer, call } = await this.answer(messages, options);
-    const pieces = "text" in answer && !("toolCalls" in answer) ? chunkWords(answer.text) : [""];
+    const rate = this.state.tokensPerSecond;
+    const text = answerText(answer);
+    // Tool calls come whole, in one chunk.
+    const pieces =
+      "toolCalls" in answer ? [text] : rate ? tokenPieces(text) : isText(answer) ? chunkWords(text) : [text];
+    const started = Date.now();
     for (const [i, piece] of pieces.entries()) {
+      // Paced against the start, so timer lateness does not add up over a long answer.
+      if (rate) await sleep(started + ((i + 1) / rate) * 1000 - Date.now(), options.signal);
       const last = i === pieces.length - 1;
       const chunk = new ChatGenerationChunk({
-        text: piece,
+        text: isText(answer) ? piece : "",
         message: new AIMessageChunk({
           ...("toolCalls" in answer
             ? this.namedCallChunkFields(answer, call)
-            : "text" in answer
+            : isText(answer)
               ? { content: piece }
-              : this.toolCallChunkFields(answer, call)),
+              : this.toolCallChunkFields(piece, call, i === 0)),
           // Only the last chunk carries totals: concatenation sums usage and joins strings.
           ...(last ? { usage_metadata: usageOf(messages, answer) } : {}),
           ...(last ? { response_metadata: { model_name: this.name } } : {}),
@@ -175,6 +213,7 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
       // LangGraph's "messages" stream mode listens for tokens through this callback.
       await runManager?.handleLLMNewToken(piece, undefined, undefined, undefined, undefined, { chunk });
     }
+    if ("raw" in answer && answer.error !== undefined) throw toError(answer.error);
   }
 
   /** Records the call, takes the next reply and resolves it to the final answer. */
@@ -209,16 +248,15 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
       };
     }
     if ("text" in answer) return { content: answer.text };
+    // Raw arguments are parsed by the message itself (into `invalid_tool_calls` when they are not JSON).
+    if ("raw" in answer) return this.toolCallChunkFields(answer.raw, call, true);
     return {
       content: "",
       tool_calls: [{ name: call.tool, args: answer.structured, id: call.id, type: "tool_call" as const }],
     };
   }
 
-  private namedCallChunkFields(
-    answer: { toolCalls: { name: string; args: Record<string, unknown> }[]; text?: string },
-    call: { id: string },
-  ) {
+  private namedCallChunkFields(answer: ToolCallsAnswer, call: { id: string }) {
     return {
       content: answer.text ?? "",
       tool_call_chunks: answer.toolCalls.map((c, i) => ({
@@ -231,14 +269,18 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions, AIMess
     };
   }
 
-  private toolCallChunkFields(
-    answer: { structured: Record<string, unknown> },
-    call: { id: string; tool: string },
-  ) {
-    const args = JSON.stringify(answer.structured);
+  /** One piece of a function call's arguments; the first piece also names the call, as OpenAI's stream does. */
+  private toolCallChunkFields(args: string, call: { id: string; tool: string }, first: boolean) {
     return {
       content: "",
-      tool_call_chunks: [{ name: call.tool, args, id: call.id, index: 0, type: "tool_call_chunk" as const }],
+      tool_call_chunks: [
+        {
+          ...(first ? { name: call.tool, id: call.id } : {}),
+          args,
+          index: 0,
+          type: "tool_call_chunk" as const,
+        },
+      ],
     };
   }
 }
@@ -263,7 +305,8 @@ export function scriptedRoles(
 async function resolve(reply: ScriptedReply, messages: BaseMessage[], signal?: AbortSignal): Promise<Answer> {
   if (typeof reply === "function") return resolve(await reply(messages), messages, signal);
   if (typeof reply === "string") return { text: reply };
-  if ("error" in reply) throw typeof reply.error === "string" ? new Error(reply.error) : reply.error;
+  if ("raw" in reply) return reply;
+  if ("error" in reply) throw toError(reply.error);
   if ("delayMs" in reply) {
     await sleep(reply.delayMs, signal);
     return resolve(reply.reply, messages, signal);
@@ -271,7 +314,27 @@ async function resolve(reply: ScriptedReply, messages: BaseMessage[], signal?: A
   return reply;
 }
 
+/** What the model writes: its text, or the function call's arguments as JSON text. */
+function answerText(answer: Answer): string {
+  if ("toolCalls" in answer) return JSON.stringify(answer.toolCalls);
+  if ("text" in answer) return answer.text;
+  if ("raw" in answer) return answer.raw;
+  return JSON.stringify(answer.structured);
+}
+
+/** Text cut into tokens of {@link CHARS_PER_TOKEN} characters (at least one piece, so that a stream has a chunk). */
+function tokenPieces(text: string): string[] {
+  const pieces: string[] = [];
+  for (let i = 0; i < text.length; i += CHARS_PER_TOKEN) pieces.push(text.slice(i, i + CHARS_PER_TOKEN));
+  return pieces.length > 0 ? pieces : [""];
+}
+
+function toError(error: Error | string): Error {
+  return typeof error === "string" ? new Error(error) : error;
+}
+
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 && !signal?.aborted) return Promise.resolve();
   return new Promise((done, fail) => {
     if (signal?.aborted) return fail(abortError(signal));
     const onAbort = () => {
@@ -317,13 +380,7 @@ function chunkWords(text: string): string[] {
 /** Token usage estimated at four characters per token, like a rough tokenizer. */
 function usageOf(messages: BaseMessage[], answer: Answer): UsageMetadata {
   const input_tokens = Math.ceil(messages.reduce((n, m) => n + m.text.length, 0) / 4);
-  const reply =
-    "toolCalls" in answer
-      ? JSON.stringify(answer.toolCalls)
-      : "text" in answer
-        ? answer.text
-        : JSON.stringify(answer.structured);
-  const output_tokens = Math.ceil(reply.length / 4);
+  const output_tokens = Math.ceil(answerText(answer).length / CHARS_PER_TOKEN);
   return { input_tokens, output_tokens, total_tokens: input_tokens + output_tokens };
 }
 

@@ -345,8 +345,14 @@ describe("the graph through ChatOpenAI against the fake OpenAI server", () => {
     },
   );
 
+  // The next three are about an unstreamed planner call (planStreaming off): a streamed one cannot be
+  // retried by the client once part of it arrived; see "a streamed planner answer that breaks off".
   it("gets past a planner answer cut off at the length limit through the client's retry", async () => {
-    const t = await setup({ planner: [{ truncated: true, json: PLAN }] });
+    const t = await setup(
+      { planner: [{ truncated: true, json: PLAN }] },
+      { maxRetries: 2, timeoutMs: 2000 },
+      { planStreaming: false },
+    );
     const { state, events } = await t.runToEnd({ goal: GOAL });
 
     expect(state.finalAnswer).toContain(RATIO);
@@ -361,7 +367,11 @@ describe("the graph through ChatOpenAI against the fake OpenAI server", () => {
   });
 
   it("sends a cut-off planner answer back to the planner as a repairable problem when the client does not retry", async () => {
-    const t = await setup({ planner: [{ truncated: true, json: PLAN }] }, { maxRetries: 0, timeoutMs: 2000 });
+    const t = await setup(
+      { planner: [{ truncated: true, json: PLAN }] },
+      { maxRetries: 0, timeoutMs: 2000 },
+      { planStreaming: false },
+    );
     const { state, events } = await t.runToEnd({ goal: GOAL });
 
     expect(state.finalAnswer).toContain(RATIO);
@@ -374,12 +384,26 @@ describe("the graph through ChatOpenAI against the fake OpenAI server", () => {
     expect(messageText(planner[1]!.body, "user")).toMatch(/Problems to fix:[\s\S]*length limit/);
   });
 
+  it("a streamed planner answer that breaks off goes back to the planner, the steps that ran early kept", async () => {
+    const t = await setup({ planner: [{ truncated: true, json: PLAN, how: "connection" }] });
+    const { state, events } = await t.runToEnd({ goal: GOAL });
+
+    expect(state.finalAnswer).toContain(RATIO);
+    const invalid = events.filter((e) => e.type === "plan_invalid");
+    expect(invalid).toHaveLength(1);
+    expect(JSON.stringify(invalid[0])).toMatch(/broke off after \d+ characters|never closed/);
+    const planner = t.requestsOf("planner");
+    expect(planner.map((r) => r.body?.stream)).toEqual([true, true]);
+    // Whatever ran before the break ran once: searches are counted per call.
+    expect(t.counts.search).toBeLessThanOrEqual(3);
+  });
+
   it("ends with an error in state, not a crash, when every planner answer is cut off", async () => {
     const cut: FakeReply = { truncated: true, json: PLAN };
     const t = await setup(
       { planner: [cut, cut] },
       { maxRetries: 0, timeoutMs: 2000 },
-      { maxPlanAttempts: 2 },
+      { maxPlanAttempts: 2, planStreaming: false },
     );
     const { state, events } = await t.runToEnd({ goal: GOAL });
 
