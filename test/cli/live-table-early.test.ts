@@ -32,7 +32,8 @@ describe("live table and the streaming planner", () => {
       replan: false,
     });
     table.stop();
-    expect(out).toMatch(/✔\u001b\[0m a\s+read\s+1\.2s/);
-    expect(out).toMatch(/· b\s+read/);
+    const plain = out.replaceAll(`${String.fromCharCode(27)}[0m`, "");
+    expect(plain).toMatch(/✔ a\s+read\s+1\.2s/);
+    expect(plain).toMatch(/· b\s+read/);
   });
 });
