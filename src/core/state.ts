@@ -6,19 +6,12 @@ import { getById, idRecord } from "../plan/ids.js";
 import { BUDGET_KEYS } from "./settings.js";
 import { ConfidenceSchema } from "./confidence.js";
 import { SearchTreeSchema } from "../plan/search.js";
+import { PlanStepSchema } from "../plan/schema.js";
 
 export const STEP_STATUSES = ["pending", "running", "succeeded", "failed", "skipped", "rejected"] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
-export const PlanStepSchema = z.object({
-  id: z.string(),
-  description: z.string(),
-  tool: z.string(),
-  args: z.record(z.string(), z.unknown()),
-  depends_on: z.array(z.string()),
-  expected_output: z.string(),
-  reflect: z.boolean().optional(),
-});
+export { PlanStepSchema };
 
 export const EvaluationSchema = z.object({
   ok: z.boolean(),

@@ -21,6 +21,7 @@ import type { PlanStep } from "../plan/schema.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
+import { stepRunOptions } from "./executor.js";
 import { checkPlan, planCheckAfter } from "./plan-signal.js";
 import { gateOnConfidence } from "./confidence-gate.js";
 import { withConfidence } from "./quality-prompts.js";
@@ -227,19 +228,7 @@ function reflectionContext(
       output: outputs.get(id),
     })),
     outputs,
-    run: {
-      tools: deps.tools,
-      model: deps.models("executor", settings),
-      goal: state.goal,
-      runKey: `${String(config.configurable?.thread_id ?? "no-thread")}:${state.runId ?? "run"}`,
-      maxOutputBytes: settings.maxOutputBytes,
-      timeoutMs: settings.stepTimeoutMs,
-      maxRetries: settings.maxRetries,
-      backoff: { baseDelayMs: settings.retryBaseDelayMs, maxDelayMs: settings.retryMaxDelayMs },
-      emit: pass.emit,
-      signal: config.signal,
-      askConfidence: settings.minConfidence !== null,
-    },
+    run: stepRunOptions(state, config, deps, settings, pass.emit),
     critic: deps.models("evaluator", settings),
     maxRevisions: settings.maxRevisions,
     askConfidence: settings.minConfidence !== null,

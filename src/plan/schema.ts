@@ -10,6 +10,17 @@ import { MAX_ARGS_CHARS, MAX_DESCRIPTION_CHARS, MAX_EXPECTED_OUTPUT_CHARS } from
  * descriptions and enforced by validation, not by the schema: strict mode refuses `maxLength`,
  * and a schema failure would not tell the model which field to fix.
  */
+/** A decoded plan step (args as an object), as the state and the search tree store it. */
+export const PlanStepSchema = z.object({
+  id: z.string(),
+  description: z.string(),
+  tool: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  depends_on: z.array(z.string()),
+  expected_output: z.string(),
+  reflect: z.boolean().optional(),
+});
+
 export const WirePlanStepSchema = z
   .object({
     id: z

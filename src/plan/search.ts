@@ -13,19 +13,11 @@ import { z } from "zod";
 import { criticalPath } from "./dag.js";
 import { stableJson } from "./digest.js";
 import { STEP_ID_PATTERN, STEP_ID_SOURCE, RESERVED_STEP_IDS, MAX_STEP_ID_LENGTH } from "./ids.js";
-import type { PlanStep } from "./schema.js";
+import { PlanStepSchema, type PlanStep } from "./schema.js";
 import { resolveReferences } from "./template.js";
 
 /** A plan step as the tree stores it (the decoded {@link PlanStep}). */
-export const SearchStepSchema = z.object({
-  id: z.string(),
-  description: z.string(),
-  tool: z.string(),
-  args: z.record(z.string(), z.unknown()),
-  depends_on: z.array(z.string()),
-  expected_output: z.string(),
-  reflect: z.boolean().optional(),
-});
+export const SearchStepSchema = PlanStepSchema;
 
 export const PlanFeaturesSchema = z.object({
   steps: z.number().int(),
