@@ -1,37 +1,27 @@
 /**
  * Global setup of the e2e project: its tests run the built package (`dist/`, through
- * `bin/plan-execute.js` and the packed tarball), which `npm test` builds just before vitest starts.
- * Run alone (`npx vitest --project e2e`), a missing or stale build would test old code without a
- * word: refuse instead, naming the newer source file.
+ * `bin/plan-execute.js` and the packed tarball), which `npm test` builds (when stale) just before
+ * vitest starts. Run alone (`npx vitest --project e2e`), a missing or stale build would test old
+ * code without a word: refuse instead. Stale means dist/.source-hash differs from the digest of
+ * what the build reads now (scripts/source-hash.mjs).
  */
-import { readdirSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sourceHash } from "../scripts/source-hash.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-function newestFile(dir: string): { path: string; mtimeMs: number } {
-  let newest = { path: dir, mtimeMs: 0 };
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const { mtimeMs } = statSync(path);
-    if (mtimeMs > newest.mtimeMs) newest = { path, mtimeMs };
-  }
-  return newest;
-}
-
 export default function setup(): void {
-  let built: number;
+  let built: string;
   try {
-    built = statSync(join(root, "dist", "index.js")).mtimeMs;
+    built = readFileSync(join(root, "dist", ".source-hash"), "utf8").trim();
   } catch {
     throw new Error("The e2e tests run the built package, and dist/ is missing: run `npm run build` first.");
   }
-  const source = newestFile(join(root, "src"));
-  if (source.mtimeMs > built) {
+  if (built !== sourceHash(root)) {
     throw new Error(
-      `The e2e tests run the built package, and dist/ is older than ${source.path.slice(root.length)}: ` +
+      "The e2e tests run the built package, and dist/ was built from other sources than src/ holds now: " +
         "run `npm run build` first (npm test does).",
     );
   }
