@@ -25,6 +25,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return flags.help ? 0 : 2;
   }
+  if (name === "settings") {
+    const { formatSettings } = await import("./settings-list.js");
+    process.stdout.write(`${formatSettings(process.stdout.columns ?? 100)}\n`);
+    return 0;
+  }
   const load = COMMANDS[name];
   if (!load) throw new UsageError(`unknown command "${name}"\n${USAGE}`);
   const [{ default: command }, { withSession }] = await Promise.all([load(), import("./session.js")]);

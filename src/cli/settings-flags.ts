@@ -10,7 +10,8 @@ const BUDGET_FLAGS = {
 
 export const SETTING_FLAGS_HELP =
   "--max-tokens N --max-cost-usd USD --max-steps-executed N --max-wall-ms MS, and --set KEY=VALUE for any\n" +
-  "  run setting (repeatable; dotted keys for nested ones, e.g. --set prices.my-model.inputPerMTok=1)";
+  "  run setting (repeatable; dotted keys for nested ones, e.g. --set planSearch.candidates=3);\n" +
+  "  `plan-execute settings` lists every one with its type, default and meaning";
 
 /** A value as typed: JSON where it parses (numbers, booleans, null, objects), else the text itself. */
 function parseValue(text: string): unknown {

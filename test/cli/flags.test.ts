@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { SCENARIO_NAMES, USAGE } from "../../src/cli/flags.js";
 import { parseSettingFlags } from "../../src/cli/settings-flags.js";
 import { describeWaiting, resumeValue, UsageError } from "../../src/cli/resume-value.js";
-import { resolveSettings } from "../../src/core/settings.js";
+import { PlanExecuteContextSchema, resolveSettings } from "../../src/core/settings.js";
+import { formatSettings, settingLines } from "../../src/cli/settings-list.js";
 import type { ApprovalRequest } from "../../src/core/decisions.js";
 import { SCENARIOS } from "../../src/demo/index.js";
 
@@ -80,5 +81,35 @@ describe("CLI flags", () => {
     expect(text).toContain("candidate n1 (chosen): value 0.80 (judge 0.90, features 0.60) t");
     expect(text).toContain("candidate n2: value 0.50 (no judge score, features 0.50) t");
     expect(text).toContain("--pick NODE");
+  });
+
+  it("`plan-execute settings` lists every run setting, each one settable with --set as listed", () => {
+    const lines = settingLines();
+    const keys = lines.map((l) => l.key);
+    for (const key of Object.keys(PlanExecuteContextSchema.shape)) expect(keys).toContain(key);
+    for (const key of Object.keys(PlanExecuteContextSchema.shape.planSearch.unwrap().shape))
+      expect(keys).toContain(`planSearch.${key}`);
+    expect(lines.find((l) => l.key === "critic")).toMatchObject({
+      type: "off|llm_steps|all",
+      default: '"off"',
+    });
+    expect(lines.find((l) => l.key === "maxSteps")).toMatchObject({ type: "integer 1..100", default: "12" });
+    expect(keys).toContain("prices.<name>.inputPerMTok");
+
+    // Each listed default, given back through --set as a person would type it, is accepted and
+    // lands where the key says.
+    for (const line of lines) {
+      if (!line.default || line.key.includes("<name>") || line.type === "object") continue;
+      const typed = line.default.startsWith('"') ? (JSON.parse(line.default) as string) : line.default;
+      const settings = resolveSettings(parseSettingFlags({ set: [`${line.key}=${typed}`] }));
+      const value = line.key
+        .split(".")
+        .reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], settings);
+      expect(value, line.key).toEqual(JSON.parse(line.default));
+    }
+
+    const text = formatSettings(80);
+    for (const line of text.split("\n")) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(text).toContain("planSearch.selection  uct|best_first");
   });
 });
