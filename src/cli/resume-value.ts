@@ -145,9 +145,18 @@ export function describeWaiting(threadId: string, request: ApprovalRequest): str
   const cmd = `plan-execute resume ${threadId} --stop ${request.stop}`;
   if (request.errors.length) lines.push(...request.errors.map((e) => `refused: ${e}`));
   if (request.type === "plan_approval") {
-    lines.push(`The plan (v${request.version}) waits for approval:`);
+    const recovery = request.kept && request.kept.length > 0;
+    lines.push(
+      recovery
+        ? `The recovery plan (v${request.version}) waits for approval; its steps to run:`
+        : `The plan (v${request.version}) waits for approval:`,
+    );
     for (const s of request.steps)
       lines.push(`  ${s.id} [${s.tool}, ${s.risk}] ${s.description} args=${JSON.stringify(s.args)}`);
+    if (recovery) {
+      lines.push("  finished, kept as they are (an edit may depend on them, not replace them):");
+      for (const k of request.kept ?? []) lines.push(`    ${k.id} (${k.status}) ${k.description}`);
+    }
     for (const c of request.candidates ?? []) {
       const judge = c.judge === null ? "no judge score" : `judge ${c.judge.toFixed(2)}`;
       lines.push(
@@ -155,7 +164,7 @@ export function describeWaiting(threadId: string, request: ApprovalRequest): str
       );
     }
     lines.push(
-      `Resume: ${cmd} --approve | --reject "<why>" | --edit '{"steps":[...]}'${request.candidates ? " | --pick NODE" : ""}`,
+      `Resume: ${cmd} --approve | --reject "<why>"${recovery ? " (ends the recovery)" : ""} | --edit '{"steps":[...]}'${request.candidates ? " | --pick NODE" : ""}`,
     );
   } else if (request.type === "step_approval") {
     lines.push(`${request.steps.length} step(s) wait for approval:`);

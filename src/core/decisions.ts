@@ -11,7 +11,10 @@ export type ApprovalRequest = (
   | {
       type: "plan_approval";
       version: number;
+      /** The steps still to run (for a recovery plan, only its new and unstarted steps). */
       steps: (PlanStep & { risk: RiskTier })[];
+      /** A recovery plan's steps that already finished; they stay as they are whatever is decided. */
+      kept?: { id: string; description: string; status: string }[];
       /**
        * Plan search: every candidate plan with its value (judge and features combined), the chosen
        * one first; `{ action: "pick", candidate }` runs another instead. Absent without a search.

@@ -382,9 +382,11 @@ export const PlanExecuteState = z.object({
   ),
   planReview: withInitial(
     z
-      .object({ version: z.number().int(), decision: z.enum(["approved", "edited", "picked"]) })
+      .object({ version: z.number().int(), decision: z.enum(["approved", "edited", "picked", "rejected"]) })
       .nullable()
-      .describe("The plan version a person approved, when plan approval is on."),
+      .describe(
+        "The plan version a person decided on, when plan approval is on (rejected: a recovery plan a person turned down).",
+      ),
     () => null,
   ),
   planFeedback: withInitial(

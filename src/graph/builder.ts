@@ -116,20 +116,20 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
       "review_plan",
       (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
         routeAfterReview(state, settingsOf(state, config)),
-      ["planner", "executor", "budget"],
+      ["planner", "executor", "synthesizer", "budget"],
     )
     .addEdge("executor", "evaluator")
     .addConditionalEdges(
       "replanner",
       (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
-        routeAfterReplan(state, settingsOf(state, config)),
-      ["replanner", "executor", "budget", "synthesizer", "search"],
+        routeAfterReplan(state, settingsOf(state, config), deps.tools),
+      ["replanner", "executor", "review_plan", "budget", "synthesizer", "search"],
     )
     .addConditionalEdges(
       "search",
       (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
-        routeAfterSearch(state, settingsOf(state, config)),
-      ["replanner", "executor", "budget", "synthesizer"],
+        routeAfterSearch(state, settingsOf(state, config), deps.tools),
+      ["replanner", "executor", "review_plan", "budget", "synthesizer"],
     )
     .addConditionalEdges(
       "synthesizer",

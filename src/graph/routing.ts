@@ -85,9 +85,26 @@ export function routeAfterPlanner(
   return work(state, settings, "executor");
 }
 
-/** After plan review: replan on a rejection, otherwise run the approved (or edited) plan. */
-export function routeAfterReview(state: RoutingState, settings: Settings): "planner" | "executor" | "budget" {
+/**
+ * After plan review: replan on a rejection; answer with what there is when a person rejected a
+ * recovery plan; otherwise run the approved (or edited) plan.
+ */
+export function routeAfterReview(
+  state: RoutingState,
+  settings: Settings,
+): "planner" | "executor" | "synthesizer" | "budget" {
   if (state.planFeedback) return "planner";
+  if (state.planReview?.decision === "rejected") return "synthesizer";
+  return work(state, settings, "executor");
+}
+
+/** A new plan version about to run: through the plan review first when the policy asks for it. */
+function runPlan(
+  state: RoutingState,
+  settings: Settings,
+  tools: Pick<ToolRegistry, "riskOf">,
+): "executor" | "review_plan" | "budget" {
+  if (needsPlanReview({ planReview: null, planVersion: 0, ...state }, settings, tools)) return "review_plan";
   return work(state, settings, "executor");
 }
 
@@ -138,10 +155,11 @@ function searchRoute(state: RoutingState): "search" | "synthesizer" | null {
 export function routeAfterSearch(
   state: RoutingState,
   settings: Settings,
-): "replanner" | "executor" | "synthesizer" | "budget" {
+  tools: Pick<ToolRegistry, "riskOf">,
+): "replanner" | "executor" | "review_plan" | "synthesizer" | "budget" {
   if (state.planSearch?.expanding) return work(state, settings, "replanner");
   if (state.planSearch?.ended === null && failedSteps(state).length === 0 && hasPendingSteps(state))
-    return work(state, settings, "executor");
+    return runPlan(state, settings, tools);
   return "synthesizer";
 }
 
@@ -149,14 +167,15 @@ export function routeAfterSearch(
 export function routeAfterReplan(
   state: RoutingState,
   settings: Settings,
-): "replanner" | "executor" | "synthesizer" | "budget" | "search" {
+  tools: Pick<ToolRegistry, "riskOf">,
+): "replanner" | "executor" | "review_plan" | "synthesizer" | "budget" | "search" {
   // Plan search: a recovery the replanner could not write goes back to the search, which picks another plan.
   const searching = Boolean(state.planSearch?.expanding);
   if (state.validationErrors.length > 0) {
     if (state.planAttempts < settings.maxPlanAttempts) return "replanner";
     return searching ? "search" : "synthesizer";
   }
-  if (failedSteps(state).length === 0 && hasPendingSteps(state)) return work(state, settings, "executor");
+  if (failedSteps(state).length === 0 && hasPendingSteps(state)) return runPlan(state, settings, tools);
   return searching ? "search" : "synthesizer";
 }
 

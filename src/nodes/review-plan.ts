@@ -1,7 +1,12 @@
 import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runSettings, type Settings } from "../core/settings.js";
 import { PlanDecisionSchema, parseDecision, type ApprovalRequest } from "../core/decisions.js";
-import type { PlanExecuteStateType, PlanExecuteUpdate, StepRecord } from "../core/state.js";
+import {
+  stepRecordOf,
+  type PlanExecuteStateType,
+  type PlanExecuteUpdate,
+  type StepRecord,
+} from "../core/state.js";
 import { idRecord } from "../plan/ids.js";
 import { limitIssues } from "../plan/limits.js";
 import { decodePlan, WirePlanReadSchema, type PlanStep } from "../plan/schema.js";
@@ -12,21 +17,40 @@ import type { NodeDeps } from "./deps.js";
 import { pendingRecords } from "./planning.js";
 import { nodeById, startNode } from "../plan/search.js";
 
-/** Whether the current plan must be shown to a person before it runs. */
+/** Steps of the plan that have not started: what a plan review is asked about. */
+function stepsToRun(
+  state: Pick<PlanExecuteStateType, "plan"> & Partial<Pick<PlanExecuteStateType, "steps">>,
+) {
+  return state.plan.filter((s) => (stepRecordOf(state.steps ?? {}, s.id)?.status ?? "pending") === "pending");
+}
+
+/**
+ * Whether the current plan must be shown to a person before it runs: every new plan version —
+ * the first plan, a recovery plan, the plan a search falls back to — whose steps still to run
+ * call for it (`always`: any; `risky`: one MEDIUM or HIGH among them).
+ */
 export function needsPlanReview(
-  state: Pick<PlanExecuteStateType, "plan" | "planVersion" | "planReview">,
+  state: Pick<PlanExecuteStateType, "plan" | "planVersion" | "planReview"> &
+    Partial<Pick<PlanExecuteStateType, "steps">>,
   settings: Pick<Settings, "approvePlan">,
   tools: Pick<ToolRegistry, "riskOf">,
 ): boolean {
   if (state.planReview?.version === state.planVersion) return false;
-  if (settings.approvePlan === "always") return true;
-  return settings.approvePlan === "risky" && state.plan.some((s) => tools.riskOf(s.tool) !== "LOW");
+  const toRun = stepsToRun(state);
+  if (toRun.length === 0 || settings.approvePlan === "never") return false;
+  return settings.approvePlan === "always" || toRun.some((s) => tools.riskOf(s.tool) !== "LOW");
 }
 
 /**
  * The plan review node: stops with the validated plan and waits for a person. Approve runs it;
  * edit replaces it (validated again — an invalid edit is refused and the stop stays, listing why);
  * reject sends the run back to the planner with the person's feedback.
+ *
+ * A plan that already has finished steps (a recovery plan, or the sibling a plan search falls back
+ * to) is asked about its steps still to run (`steps`), with the finished ones listed apart
+ * (`kept`): an edit replaces only the steps to run and may not reuse a finished step's id, so
+ * nothing that finished runs again; a reject ends the recovery — its steps are skipped and the
+ * run answers with what it has.
  */
 export function createReviewPlanNode(deps: NodeDeps) {
   return function reviewPlan(
@@ -34,14 +58,24 @@ export function createReviewPlanNode(deps: NodeDeps) {
     config: LangGraphRunnableConfig,
   ): PlanExecuteUpdate {
     const settings = runSettings(state, config.context, deps.defaults);
-    const steps = state.plan.map((s) => ({ ...s, risk: deps.tools.riskOf(s.tool) }));
-    const candidates = candidatesOf(state, deps);
+    const toRun = stepsToRun(state);
+    const finished = state.plan.filter((s) => !toRun.includes(s));
+    const recovery = finished.length > 0;
+    const steps = toRun.map((s) => ({ ...s, risk: deps.tools.riskOf(s.tool) }));
+    const kept = finished.map((s) => ({
+      id: s.id,
+      description: s.description,
+      status: stepRecordOf(state.steps, s.id)?.status ?? "pending",
+    }));
+    // A person picks among candidates before anything ran; a recovery offers none.
+    const candidates = recovery ? null : candidatesOf(state, deps);
     let errors: string[] = [];
     const stop = digestOf({
       run: state.runId,
       type: "plan_approval",
       version: state.planVersion,
       steps,
+      ...(recovery ? { kept } : {}),
       // With a plan search the stop also shows the candidates: a pick made for other ones is stale.
       ...(candidates ? { candidates } : {}),
     });
@@ -51,6 +85,7 @@ export function createReviewPlanNode(deps: NodeDeps) {
         stop,
         version: state.planVersion,
         steps,
+        ...(recovery ? { kept } : {}),
         ...(candidates ? { candidates } : {}),
         errors,
       };
@@ -63,7 +98,23 @@ export function createReviewPlanNode(deps: NodeDeps) {
       if (decision.action === "approve")
         return { planReview: { version: state.planVersion, decision: "approved" } };
       if (decision.action === "reject") {
+        if (recovery) {
+          const why = `not run: a person rejected this recovery plan (${decision.feedback})`;
+          return {
+            steps: idRecord(
+              toRun.map((s): [string, Partial<StepRecord> & { id: string }] => [
+                s.id,
+                { id: s.id, status: "skipped", error: why },
+              ]),
+            ),
+            planReview: { version: state.planVersion, decision: "rejected" },
+          };
+        }
         return { planFeedback: decision.feedback, rejectedPlan: state.plan, plan: [], planReview: null };
+      }
+      if (decision.action === "pick" && recovery) {
+        errors = ["pick refused: this plan has finished steps, there are no candidates to pick from"];
+        continue;
       }
       if (decision.action === "pick") {
         const picked = pickCandidate(state, decision.candidate);
@@ -74,20 +125,31 @@ export function createReviewPlanNode(deps: NodeDeps) {
         return picked.update;
       }
       const edited = decodeEditedPlan(decision.plan.steps);
+      const finishedIds = new Set(finished.map((s) => s.id));
+      const reused = edited.steps.filter((s) => finishedIds.has(s.id)).map((s) => s.id);
+      const plan = [...finished, ...edited.steps];
       const issues = limitIssues([
         ...edited.errors,
-        ...validatePlan(edited.steps, { tools: deps.tools, maxSteps: settings.maxSteps }).map(
-          (i) => i.message,
-        ),
+        ...(reused.length > 0
+          ? [`steps ${reused.join(", ")} already finished: edit only the steps still to run`]
+          : validatePlan(plan, { tools: deps.tools, maxSteps: settings.maxSteps }).map((i) => i.message)),
       ]);
       if (issues.length > 0) {
         errors = issues.map((i) => `edit refused: ${i}`);
         continue;
       }
       const version = state.planVersion + 1;
+      const dropped = toRun
+        .filter((s) => !edited.steps.some((e) => e.id === s.id))
+        .map((s): [string, Partial<StepRecord> & { id: string }] => [
+          s.id,
+          { id: s.id, status: "skipped", error: "not run: a person's edit removed it" },
+        ]);
       return {
-        plan: edited.steps,
-        steps: pendingRecords(edited.steps),
+        plan,
+        steps: recovery
+          ? idRecord([...dropped, ...Object.entries(pendingRecords(edited.steps))])
+          : pendingRecords(edited.steps),
         planVersion: version,
         planReview: { version, decision: "edited" },
       };

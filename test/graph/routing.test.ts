@@ -10,6 +10,8 @@ import {
 import { createTree, planFeatures, startNode, type SearchTree } from "../../src/plan/search.js";
 import type { StepRecord, StepStatus } from "../../src/core/state.js";
 
+const lowTools = { riskOf: () => "LOW" as const };
+
 const step = (id: string) => ({
   id,
   description: id,
@@ -76,17 +78,25 @@ describe("routeAfterEvaluation", () => {
 describe("routeAfterReplan", () => {
   const settings = resolveSettings({ maxPlanAttempts: 3 });
   it("runs the recovery plan", () =>
-    expect(routeAfterReplan(state({ a: "succeeded", n: "pending" }), settings)).toBe("executor"));
+    expect(routeAfterReplan(state({ a: "succeeded", n: "pending" }), settings, lowTools)).toBe("executor"));
   it("repairs an invalid recovery plan while attempts are left", () =>
     expect(
-      routeAfterReplan(state({ a: "failed" }, { validationErrors: ["x"], planAttempts: 2 }), settings),
+      routeAfterReplan(
+        state({ a: "failed" }, { validationErrors: ["x"], planAttempts: 2 }),
+        settings,
+        lowTools,
+      ),
     ).toBe("replanner"));
   it("answers partially when the recovery plan stays invalid", () =>
     expect(
-      routeAfterReplan(state({ a: "failed" }, { validationErrors: ["x"], planAttempts: 3 }), settings),
+      routeAfterReplan(
+        state({ a: "failed" }, { validationErrors: ["x"], planAttempts: 3 }),
+        settings,
+        lowTools,
+      ),
     ).toBe("synthesizer"));
   it("answers partially when the replanner gave up (failed step still in the plan)", () =>
-    expect(routeAfterReplan(state({ a: "failed", b: "pending" }), settings)).toBe("synthesizer"));
+    expect(routeAfterReplan(state({ a: "failed", b: "pending" }), settings, lowTools)).toBe("synthesizer"));
 });
 
 describe("plan search routing", () => {
@@ -121,22 +131,29 @@ describe("plan search routing", () => {
 
   it("after the search: replanner for an expansion, executor for a chosen plan (budget first), else the answer", () => {
     expect(
-      routeAfterSearch(state({ a: "failed" }, { planSearch: tree({ expanding: "n1" }) }), defaults),
+      routeAfterSearch(state({ a: "failed" }, { planSearch: tree({ expanding: "n1" }) }), defaults, lowTools),
     ).toBe("replanner");
-    expect(routeAfterSearch(state({ b: "pending" }, { planSearch: tree() }), defaults)).toBe("executor");
+    expect(routeAfterSearch(state({ b: "pending" }, { planSearch: tree() }), defaults, lowTools)).toBe(
+      "executor",
+    );
     const spent = state({ a: "succeeded", b: "pending" }, { planSearch: tree() });
     (spent.steps.a as StepRecord).startedAt = 1;
-    expect(routeAfterSearch(spent, resolveSettings({ maxStepsExecuted: 1 }))).toBe("budget");
-    expect(routeAfterSearch(state({ a: "succeeded" }, { planSearch: tree() }), defaults)).toBe("synthesizer");
+    expect(routeAfterSearch(spent, resolveSettings({ maxStepsExecuted: 1 }), lowTools)).toBe("budget");
+    expect(routeAfterSearch(state({ a: "succeeded" }, { planSearch: tree() }), defaults, lowTools)).toBe(
+      "synthesizer",
+    );
   });
 
   it("a recovery the replanner could not write goes back to the search", () => {
     const expanding = tree({ expanding: "n1" });
-    expect(routeAfterReplan(state({ a: "failed" }, { planSearch: expanding }), defaults)).toBe("search");
+    expect(routeAfterReplan(state({ a: "failed" }, { planSearch: expanding }), defaults, lowTools)).toBe(
+      "search",
+    );
     expect(
       routeAfterReplan(
         state({ a: "failed" }, { planSearch: expanding, validationErrors: ["bad"], planAttempts: 3 }),
         defaults,
+        lowTools,
       ),
     ).toBe("search");
   });

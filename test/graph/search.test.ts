@@ -70,6 +70,33 @@ const SEARCH = (extra: Partial<PlanExecuteContext["planSearch"] & object> = {}):
 });
 
 describe("plan search", () => {
+  it("approvePlan always: the sibling it falls back to stops for a person too, with the reused step kept", async () => {
+    const t = tools();
+    const { agent } = scriptedAgent(
+      {
+        planner: [candidates(PLAN_A, PLAN_B)],
+        evaluator: [judge(0.9, 0.6)],
+        synthesizer: ["density 4 [s3]"],
+      },
+      Object.values(t),
+    );
+    const context = { ...SEARCH(), approvePlan: "always" as const };
+    const first = await run(agent, { goal: "density" }, { context });
+    const stop1 = (first.interrupts[0] as { value: { version: number; candidates?: unknown[] } }).value;
+    expect(stop1).toMatchObject({ type: "plan_approval", version: 1 });
+    expect(stop1.candidates).toHaveLength(2);
+    const second = await run(agent, new Command({ resume: { action: "approve" } }), { thread: first.thread });
+    // A failed; the search switches to B, whose new steps wait for a person's decision.
+    const stop2 = (second.interrupts[0] as { value: Record<string, unknown> }).value;
+    expect(stop2).toMatchObject({ type: "plan_approval", version: 2 });
+    expect((stop2.steps as { id: string }[]).map((s) => s.id)).toEqual(["s2_n2", "s3"]);
+    expect((stop2.kept as { id: string }[]).map((s) => s.id)).toEqual(["s1"]);
+    expect(stop2.candidates).toBeUndefined(); // no picking once something ran
+    expect(t.search.calls).toEqual([{ q: "pop" }]);
+    const third = await run(agent, new Command({ resume: { action: "approve" } }), { thread: first.thread });
+    expect(third.state.finalAnswer).toBe("density 4 [s3]");
+    expect(t.search.calls).toEqual([{ q: "pop" }, { q: "area" }]);
+  });
   it("runs the best-valued candidate; when it fails, a sibling runs with no new planner call, reusing the finished step", async () => {
     const t = tools();
     const { agent, models } = scriptedAgent(
