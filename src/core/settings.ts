@@ -227,16 +227,26 @@ export const LIMIT_KEYS = [
 ] as const;
 export type LimitKey = (typeof LIMIT_KEYS)[number];
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
 /**
- * Layers partial settings: each layer overrides the ones before it key by key. A key whose value
- * is `undefined` overrides nothing (`null` does: it switches a budget off).
+ * Layers partial settings: each layer overrides the ones before it key by key, and inside nested
+ * settings (`planSearch`, `prices`) key by key too, so `{ planSearch: { candidates: 3 } }` over an
+ * agent default of `{ planSearch: { maxNodes: 5 } }` keeps both. A key whose value is `undefined`
+ * overrides nothing (`null` does: it switches a budget off).
  */
 export function layerSettings(
   ...layers: (Record<string, unknown> | null | undefined)[]
 ): Record<string, unknown> {
-  const merged: Record<string, unknown> = {};
+  // No prototype: a "__proto__" key from parsed JSON stays an (unknown, ignored) key.
+  const merged = Object.create(null) as Record<string, unknown>;
   for (const layer of layers) {
-    for (const [key, value] of Object.entries(layer ?? {})) if (value !== undefined) merged[key] = value;
+    for (const [key, value] of Object.entries(layer ?? {})) {
+      if (value === undefined) continue;
+      const before = merged[key];
+      merged[key] = isPlainObject(before) && isPlainObject(value) ? layerSettings(before, value) : value;
+    }
   }
   return merged;
 }
