@@ -1,4 +1,5 @@
-import { interrupt, isGraphBubbleUp, task } from "@langchain/langgraph";
+import { interrupt, isGraphBubbleUp, task, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { priorUnfinishedStarts } from "./start-markers.js";
 import { z } from "zod";
 import {
   parseDecision,
@@ -33,6 +34,10 @@ export interface SubAgentHostOptions {
   /** Thread and run: with the step id and the call number, the idempotency key of a call. */
   runKey: string;
   timeoutMs: number;
+  /** A call whose starts never finished this many times (the process died each time) is not run again. */
+  maxCallCrashes: number;
+  /** The run's checkpointer, whose writes a call's start marker waits for. */
+  saver: BaseCheckpointSaver | undefined;
   emit: ProgressWriter;
   /** The step's own context: the model, the goal, the abort signal, usage reporting. */
   parent: Pick<ToolContext, "model" | "goal" | "signal" | "reportUsage">;
@@ -125,9 +130,16 @@ export function createSubAgentHost(opts: SubAgentHostOptions): SubAgentHost & { 
         if (decided.action === "edit") args = decided.args;
       }
       const k = count;
-      const run = task({ name: `${name} call ${k} ${toolName}` }, () =>
-        runTool(opts, k, toolName, args, risk),
-      ) as unknown as () => Promise<CallResult>;
+      const run = task({ name: `${name} call ${k} ${toolName}` }, async (): Promise<CallResult> => {
+        // First inside the call's task: its row of start markers may grow by one per crash, and
+        // nothing saved comes after it here. A finished call's task is read back, not run again.
+        const crashes = await priorUnfinishedStarts(`${opts.step.id} call ${k}`, opts.saver);
+        if (crashes >= opts.maxCallCrashes) {
+          const error = `this call ended the process ${crashes} times (it started and never finished); it was not run again`;
+          return { ok: false, text: "", error, usage: [] };
+        }
+        return runTool(opts, k, toolName, args, risk);
+      }) as unknown as () => Promise<CallResult>;
       const result = await run();
       for (const u of result.usage) opts.parent.reportUsage(u);
       return record({

@@ -1,12 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import {
-  GraphInterrupt,
-  isGraphInterrupt,
-  task,
-  type BaseCheckpointSaver,
-  type LangGraphRunnableConfig,
-} from "@langchain/langgraph";
+import { GraphInterrupt, isGraphInterrupt, task, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runSettings, type Settings } from "../core/settings.js";
 import { progressWriter } from "../core/events.js";
 import type {
@@ -25,13 +18,11 @@ import { prepareArgs, runStep, type StepOutcome, type StepRunOptions } from "../
 import { RISK_TIERS, type RiskTier } from "../tools/types.js";
 import { Semaphore } from "../execution/semaphore.js";
 import { createSubAgentHost } from "../execution/sub-agent.js";
-import { watchWrites, writesSaved } from "../execution/durable-writes.js";
+import { priorUnfinishedStarts } from "../execution/start-markers.js";
+import { watchWrites } from "../execution/durable-writes.js";
 import { annotateCurrentRun, stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
 import { clearedForDependents, waitsForEvaluator } from "./gates.js";
-
-/** This process, for telling start markers it wrote from those read back from a checkpoint. */
-const PROCESS = randomUUID();
 
 /**
  * Thrown by a step whose dependency was paused by an interrupt. LangGraph saves nothing for a task
@@ -134,11 +125,12 @@ export function createExecutorNode(deps: NodeDeps) {
         const reached = budget.reached();
         if (reached.length > 0) return blocked(step, `budget reached: ${reached.join(", ")}`);
         stepsLeft -= 1;
-        // A sub-agent step (a tool allowlist) keeps no start markers: it may stop for a person inside,
-        // and its nested turns and calls are found again by their position among the step's tasks,
-        // which a growing row of markers would shift. Its finished calls are durable tasks instead.
+        // A sub-agent step (a tool allowlist) keeps no step-level start markers: it may stop for a
+        // person inside, and its nested turns and calls are found again by their position among the
+        // step's tasks, which a growing row of markers would shift. Each of its tool calls keeps a
+        // row of its own instead, inside the call's task (see execution/sub-agent.ts).
         if (!hasAllowlist(step)) {
-          const crashes = await priorUnfinishedStarts(step, saver);
+          const crashes = await priorUnfinishedStarts(step.id, saver);
           if (crashes >= settings.maxStepCrashes) return crashLooped(step, crashes, emit);
         }
         return runStep(step, dependencies, outputs, runOptions, approval?.args);
@@ -209,6 +201,8 @@ export function stepRunOptions(
         runId: state.runId,
         runKey: `${String(config.configurable?.thread_id ?? "no-thread")}:${state.runId ?? "run"}`,
         timeoutMs: settings.stepTimeoutMs,
+        maxCallCrashes: settings.maxStepCrashes,
+        saver: watchWrites(config),
         emit,
         parent,
       }),
@@ -232,40 +226,6 @@ function isDecided(approval: Approval | null): approval is Approval {
 /** A decision made for exactly this action (tool and resolved args), by its digest. */
 function isDecidedFor(approval: Approval | null, digest: string): boolean {
   return isDecided(approval) && approval.digest === digest;
-}
-
-/** Set once per process: a start marker from another process is a start that process never finished. */
-let startSeq = 0;
-const startMarker = task<
-  [string, number],
-  Promise<{ pid: number; at: number; seq: number; process: string }>
->({ name: "step start" }, (_stepId: string, _k: number) =>
-  Promise.resolve({ pid: process.pid, at: Date.now(), seq: ++startSeq, process: PROCESS }),
-) as unknown as (stepId: string, k: number) => Promise<{ seq: number; process: string }>;
-
-/**
- * How often this step started in earlier processes without finishing. Each start first records a
- * marker as a durable task of its own (saved before the tool runs, by a saver that writes
- * synchronously: see below). A step that finishes is never run again, so markers read back from
- * the checkpoint — not run in this process — are starts that ended with the process (a crash, an
- * OOM kill, a SIGKILL). Markers are called in order until one runs here; the ones before it are
- * the earlier starts.
- */
-export async function priorUnfinishedStarts(
-  step: PlanStep,
-  saver: BaseCheckpointSaver | undefined,
-): Promise<number> {
-  for (let k = 0; ; k++) {
-    const before = startSeq;
-    const mark = await startMarker(step.id, k);
-    if (mark.process === PROCESS && mark.seq > before) {
-      // The marker's result reaches us before LangGraph has saved it (the runner saves a task's
-      // writes after its promise settles, without waiting): wait until the saver has written it,
-      // or a tool that ends the process at once leaves no marker behind and loops forever.
-      await writesSaved(saver);
-      return k;
-    }
-  }
 }
 
 export function crashLooped(

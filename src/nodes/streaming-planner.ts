@@ -19,15 +19,9 @@ import { validatePlan, type ValidationContext } from "../plan/validate.js";
 import { stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
 import { needsCritic } from "./evaluator.js";
-import {
-  blocked,
-  crashLooped,
-  priorUnfinishedStarts,
-  rethrowControlFlow,
-  stepRunOptions,
-  toUpdate,
-} from "./executor.js";
+import { blocked, crashLooped, rethrowControlFlow, stepRunOptions, toUpdate } from "./executor.js";
 import type { Proposal } from "./planning.js";
+import { priorUnfinishedStarts } from "../execution/start-markers.js";
 
 /** A proposal read from a stream, with the steps that started before it was complete. */
 export interface StreamedProposal extends Proposal {
@@ -210,7 +204,7 @@ function earlyRunner(
       const reached = budget.reached();
       if (reached.length > 0) return blocked(step, `budget reached: ${reached.join(", ")}`);
       stepsLeft -= 1;
-      const crashes = await priorUnfinishedStarts(step, saver);
+      const crashes = await priorUnfinishedStarts(step.id, saver);
       if (crashes >= settings.maxStepCrashes) return crashLooped(step, crashes, emit);
       return runStep(step, dependencies, outputs, options);
     });

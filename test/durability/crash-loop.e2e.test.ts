@@ -19,7 +19,7 @@ const db = join(dir, "checkpoints.sqlite");
 interface Report {
   finalAnswer: string | null;
   error: string | null;
-  steps: Record<string, { status: string; error: string | null; attempts: number }>;
+  steps: Record<string, { status: string; error: string | null; attempts: number; output: unknown }>;
   plan: string[];
   replanPrompts: string[];
   failedEvents: { stepId: string; error: string }[];
@@ -28,7 +28,7 @@ interface Report {
 /** One process on the thread, to its end: how it ended, and its report if it finished. */
 function runChild(
   thread: string,
-  kind: "loop" | "once",
+  kind: "loop" | "once" | "subagent",
   maxStepCrashes: number,
   where: string = db,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; report: Report | null; stderr: string }> {
@@ -81,7 +81,7 @@ describe("crash-loop breaker: a step that keeps ending the process", () => {
       const message =
         "this step ended the process 2 times (its attempts started and never finished); it was not run again";
       // boom failed without its tool being called a third time.
-      expect(report.steps.boom).toEqual({ status: "failed", error: message, attempts: 0 });
+      expect(report.steps.boom).toEqual({ status: "failed", error: message, attempts: 0, output: null });
       expect(report.failedEvents).toEqual([{ stepId: "boom", error: message }]);
       // The replanner was consulted with that failure; its recovery step ran, boom's dependent was dropped.
       expect(report.replanPrompts).toHaveLength(1);
@@ -89,7 +89,7 @@ describe("crash-loop breaker: a step that keeps ending the process", () => {
       expect(report.steps.after).toMatchObject({ status: "skipped", error: "dropped by the replanner" });
       expect(report.steps.recover).toMatchObject({ status: "succeeded" });
       // The step that finished in a process that then died is neither counted nor failed.
-      expect(report.steps.a).toEqual({ status: "succeeded", error: null, attempts: 1 });
+      expect(report.steps.a).toMatchObject({ status: "succeeded", error: null, attempts: 1 });
       expect(report.error).toBeNull();
       expect(report.finalAnswer).toBe("the answer");
       expect(starts("loop")).toEqual({ a: 1, boom: 2, recover: 1 });
@@ -109,7 +109,7 @@ describe("crash-loop breaker: a step that keeps ending the process", () => {
       const report = second.report!;
       expect(report.failedEvents).toEqual([]);
       expect(report.replanPrompts).toEqual([]);
-      expect(report.steps).toEqual({
+      expect(report.steps).toMatchObject({
         a: { status: "succeeded", error: null, attempts: 1 },
         flaky: { status: "succeeded", error: null, attempts: 1 },
         after: { status: "succeeded", error: null, attempts: 1 },
@@ -128,7 +128,7 @@ describe("crash-loop breaker: a step that keeps ending the process", () => {
       const second = await runChild("strict", "once", 1);
       expect(second.code, second.stderr).toBe(0);
       const report = second.report!;
-      expect(report.steps.a).toEqual({ status: "succeeded", error: null, attempts: 1 });
+      expect(report.steps.a).toMatchObject({ status: "succeeded", error: null, attempts: 1 });
       expect(report.steps.flaky).toMatchObject({
         status: "failed",
         error: expect.stringMatching(/^this step ended the process 1 times/),
@@ -160,6 +160,33 @@ describe.skipIf(!pgdb)("crash-loop breaker on PostgreSQL", () => {
       console.log(JSON.stringify({ ends, starts: starts("pg-loop") }));
       expect(ends).toEqual(["SIGKILL", "SIGKILL", 0]);
       expect(starts("pg-loop")).toEqual({ a: 1, boom: 2, recover: 1 });
+    },
+  );
+});
+
+describe("crash-loop breaker: a sub-agent's tool call that keeps ending the process", () => {
+  it(
+    "a sub-agent's tool call that keeps ending the process: after maxStepCrashes the model is told, and its finished turns and calls are not redone",
+    { timeout: 120_000 },
+    async () => {
+      const first = await runChild("sub", "subagent", 2);
+      expect(first.signal, first.stderr).toBe("SIGKILL");
+      expect(starts("sub")).toEqual({ a: 1, s1: 1, boom: 1 });
+      const second = await runChild("sub", "subagent", 2);
+      expect(second.signal, second.stderr).toBe("SIGKILL");
+      // The sub-agent's first turn and its finished call (s1) were read back, not run again.
+      expect(starts("sub")).toEqual({ a: 1, s1: 1, boom: 2 });
+
+      const third = await runChild("sub", "subagent", 2);
+      expect(third.code, third.stderr).toBe(0);
+      const report = third.report!;
+      expect(starts("sub")).toEqual({ a: 1, s1: 1, boom: 2 }); // boom not called a third time
+      // The model's next turn was told why the call has no result, and the step ended on its answer.
+      expect(report.steps.sub?.status).toBe("succeeded");
+      expect(String(report.steps.sub?.output)).toMatch(
+        /told: .*this call ended the process 2 times \(it started and never finished\); it was not run again/,
+      );
+      expect(report.finalAnswer).toBe("the answer");
     },
   );
 });
