@@ -221,7 +221,8 @@ describe("langgraph dev serves plan_execute (SDK client)", () => {
     const waiting = await client.threads.getState(thread.thread_id);
     expect(waiting.next).toEqual(["approve_steps"]);
 
-    // 3. Reject the email: the replanner keeps step_1 and writes a draft instead.
+    // 3. Reject the email: the replanner keeps step_1 and writes a draft instead; under
+    //    approvePlan "always" that recovery plan stops for approval too, showing step_1 as kept.
     const third = await collect(
       client.runs.stream(thread.thread_id, "plan_execute", {
         command: {
@@ -233,10 +234,23 @@ describe("langgraph dev serves plan_execute (SDK client)", () => {
     const thirdNodes = third
       .filter((c) => c.event === "updates")
       .flatMap((c) => Object.keys(c.data as object));
-    expect(thirdNodes).toEqual(
-      expect.arrayContaining(["approve_steps", "replanner", "executor", "synthesizer"]),
+    expect(thirdNodes).toEqual(expect.arrayContaining(["approve_steps", "replanner"]));
+    expect(thirdNodes).not.toContain("executor");
+    const [recoveryStop] = interruptsOf(third);
+    expect(recoveryStop).toMatchObject({ type: "plan_approval", version: 2, kept: [{ id: "step_1" }] });
+    expect((recoveryStop as { steps: { id: string }[] }).steps.map((s) => s.id)).toEqual(["step_3"]);
+
+    const fourth = await collect(
+      client.runs.stream(thread.thread_id, "plan_execute", {
+        command: { resume: { action: "approve" } },
+        streamMode,
+      }) as AsyncIterable<Chunk>,
     );
-    expect(interruptsOf(third)).toEqual([]);
+    const fourthNodes = fourth
+      .filter((c) => c.event === "updates")
+      .flatMap((c) => Object.keys(c.data as object));
+    expect(fourthNodes).toEqual(expect.arrayContaining(["review_plan", "executor", "synthesizer"]));
+    expect(interruptsOf(fourth)).toEqual([]);
 
     // 4. The final state: the rejected step stays rejected, nothing was emailed, the draft exists.
     const final = await client.threads.getState(thread.thread_id);
