@@ -1,3 +1,4 @@
+import { isGraphBubbleUp } from "@langchain/langgraph";
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import type { Settings } from "../core/settings.js";
@@ -117,7 +118,10 @@ export async function judgePlans(
   } catch (err) {
     if (err instanceof StructuredOutputError)
       return none(`the judge's answer could not be read: ${err.message}`, null);
-    throw err;
+    // The judge is advice: a failed request (the client has retried already) leaves the features
+    // to decide rather than ending the run. An interrupt or a cancelled run still ends it.
+    if (isGraphBubbleUp(err) || (err as Error).name === "AbortError") throw err;
+    return none(`the judge could not be asked: ${(err as Error).message}`, null);
   }
   const scores: (number | null)[] = plans.map(() => null);
   const reasons: (string | null)[] = plans.map(() => null);

@@ -170,6 +170,8 @@ describe("plan search", () => {
       [judge(0.2, 7), /score 7 for candidate 2 is outside 0–1/],
       [{ structured: { verdict: "both fine" } }, /could not be read/],
       [judge(0.5), /no score for candidate 2/],
+      // The judge's endpoint fails (after the client's own retries): the search goes on without it.
+      [{ error: "503 Service Unavailable" }, /the judge could not be asked: 503 Service Unavailable/],
     ] as const) {
       const t = tools();
       const { agent } = scriptedAgent(
