@@ -2,6 +2,16 @@ import type { ProgressEvent } from "../core/events.js";
 import type { PlanStep } from "../plan/schema.js";
 import { answerReviewLine, candidatesText, planCheckLine, searchStepText, type Output } from "./render.js";
 
+/** What the table reads of a saved step record when a run resumes. */
+export interface SeedRecord {
+  status: string;
+  error?: string | null;
+  startedAt?: number | null;
+  finishedAt?: number | null;
+  approval?: { status: string } | null;
+  confidenceGate?: { status: string } | null;
+}
+
 type RowStatus = "pending" | "running" | "succeeded" | "failed" | "retrying" | "waiting";
 
 interface Row {
@@ -121,6 +131,45 @@ export class LiveTable {
       case "final":
         return this.endAnswer();
     }
+  }
+
+  /**
+   * A resumed run: the table starts from the thread's plan and its steps as saved — finished
+   * ones with their times, a step that waits for a person as waiting — so the steps that run now
+   * appear among the ones that ran before instead of on an empty table.
+   */
+  seed(plan: PlanStep[], records: Record<string, SeedRecord | undefined>): void {
+    this.#rows.clear();
+    for (const step of plan) {
+      const r = records[step.id];
+      const waiting = r?.approval?.status === "waiting" || r?.confidenceGate?.status === "waiting";
+      const status: RowStatus =
+        r?.status === "succeeded"
+          ? waiting
+            ? "waiting"
+            : "succeeded"
+          : r?.status === "failed" || r?.status === "rejected"
+            ? "failed"
+            : waiting
+              ? "waiting"
+              : "pending";
+      const note =
+        status === "failed"
+          ? (r?.error ?? r?.status ?? "")
+          : r?.status === "skipped"
+            ? `skipped: ${r.error ?? ""}`
+            : waiting
+              ? "waiting for a person"
+              : "";
+      this.#rows.set(step.id, {
+        step,
+        status,
+        note,
+        ...(r?.startedAt ? { startedAt: r.startedAt } : {}),
+        ...(r?.finishedAt && status !== "pending" ? { finishedAt: r.finishedAt } : {}),
+      });
+    }
+    if (this.#rows.size > 0) this.#draw();
   }
 
   /** Marks steps that wait for a person, before the view stops. */

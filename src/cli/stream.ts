@@ -56,6 +56,11 @@ export async function streamRun(
     : options.tty
       ? new LiveTable(options.out)
       : new ProgressRenderer(options.out, { colors: false });
+  if (view instanceof LiveTable && !(input && "goal" in input)) {
+    // A resume: start the table from the thread as saved.
+    const before = (await agent.getState(config)).values as Partial<PlanExecuteStateType>;
+    view.seed(before.plan ?? [], before.steps ?? {});
+  }
   try {
     // A new run saves its settings with its input: a crash before the planner finishes loses nothing.
     const withSettings =

@@ -36,4 +36,33 @@ describe("live table and the streaming planner", () => {
     expect(plain).toMatch(/✔ a\s+read\s+1\.2s/);
     expect(plain).toMatch(/· b\s+read/);
   });
+
+  it("on a resume, starts from the saved steps: finished ones with their times, a waiting one as waiting", () => {
+    let out = "";
+    const table = new LiveTable({ write: (text) => void (out += text) });
+    const at = Date.now() - 60_000;
+    table.seed([step("a"), step("b"), step("c")], {
+      a: { status: "succeeded", startedAt: at, finishedAt: at + 2_500 },
+      b: { status: "pending", approval: { status: "waiting" } },
+    });
+    let plain = out.replaceAll(`${String.fromCharCode(27)}[0m`, "");
+    expect(plain).toMatch(/✔ a\s+read\s+2\.5s/);
+    expect(plain).toMatch(/⏸ b\s+read\s+.*waiting for a person/);
+    expect(plain).toMatch(/· c\s+read/);
+    // The approved step now runs and finishes: its row changes in place, a's stays finished.
+    out = "";
+    table.event({ type: "step_started", at: Date.now(), stepId: "b", tool: "read", attempt: 1 });
+    table.event({
+      type: "step_finished",
+      at: Date.now(),
+      stepId: "b",
+      tool: "read",
+      durationMs: 5,
+      attempts: 1,
+    });
+    table.stop();
+    plain = out.replaceAll(`${String.fromCharCode(27)}[0m`, "");
+    expect(plain).toMatch(/✔ a\s+read\s+2\.5s/);
+    expect(plain).toMatch(/✔ b\s+read/);
+  });
 });
