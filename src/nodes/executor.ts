@@ -20,7 +20,7 @@ import { Semaphore } from "../execution/semaphore.js";
 import { createSubAgentHost } from "../execution/sub-agent.js";
 import { priorUnfinishedStarts } from "../execution/start-markers.js";
 import { watchWrites } from "../execution/durable-writes.js";
-import { annotateCurrentRun, stepRunName } from "../tracing/step-runs.js";
+import { annotatedStepRun, stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
 import { clearedForDependents, waitsForEvaluator } from "./gates.js";
 
@@ -138,21 +138,17 @@ export function createExecutorNode(deps: NodeDeps) {
     };
 
     /** `runOne` as the step's traced task run: what the step is up front, how it ended at the end. */
-    const runTraced = async (step: PlanStep): Promise<StepOutcome> => {
-      annotateCurrentRun({
-        step_id: step.id,
-        tool: step.tool,
-        risk: deps.tools.riskOf(step.tool),
-        plan_version: state.planVersion,
-        depends_on: step.depends_on,
-      });
-      const outcome = await runOne(step);
-      annotateCurrentRun({
-        step_status: outcome.status,
-        ...("attempts" in outcome ? { attempts: outcome.attempts } : {}),
-      });
-      return outcome;
-    };
+    const runTraced = (step: PlanStep): Promise<StepOutcome> =>
+      annotatedStepRun(
+        {
+          step_id: step.id,
+          tool: step.tool,
+          risk: deps.tools.riskOf(step.tool),
+          plan_version: state.planVersion,
+          depends_on: step.depends_on,
+        },
+        () => runOne(step),
+      );
 
     for (const step of pending) {
       const outcome = durable(stepRunName(step), runTraced)(step);

@@ -16,7 +16,7 @@ import { clipRefusedPlan, limitIssues } from "../plan/limits.js";
 import { decodePlan, WirePlanReadSchema, WirePlanSchema, type PlanStep } from "../plan/schema.js";
 import { PlanStepReader } from "../plan/stream.js";
 import { validatePlan, type ValidationContext } from "../plan/validate.js";
-import { stepRunName } from "../tracing/step-runs.js";
+import { annotatedStepRun, stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
 import { needsCritic } from "./evaluator.js";
 import { blocked, crashLooped, rethrowControlFlow, stepRunOptions, toUpdate } from "./executor.js";
@@ -188,7 +188,20 @@ function earlyRunner(
   let stepsLeft = (settings.maxStepsExecuted ?? Infinity) - stepsExecuted(state.steps);
   const inFlight = new Map<string, Promise<StepOutcome>>();
 
-  const runEarly = async (step: PlanStep): Promise<StepOutcome> => {
+  // Traced like the executor's steps, marked early; the plan they belong to is the next version.
+  const runEarly = (step: PlanStep): Promise<StepOutcome> =>
+    annotatedStepRun(
+      {
+        step_id: step.id,
+        tool: step.tool,
+        risk: deps.tools.riskOf(step.tool),
+        plan_version: state.planVersion + 1,
+        depends_on: step.depends_on,
+        early: true,
+      },
+      () => runEarlyStep(step),
+    );
+  const runEarlyStep = async (step: PlanStep): Promise<StepOutcome> => {
     const dependencies: { id: string; description: string; output: unknown }[] = [];
     for (const dep of step.depends_on) {
       if (!outputs.has(dep)) {

@@ -49,6 +49,24 @@ export function annotateCurrentRun(metadata: RunMetadata): void {
   }
 }
 
+/**
+ * Runs one step inside its task run: the step's metadata on that run up front (what it is), how
+ * it ended at the end (`step_status`, `attempts`), so a trace can be filtered by step, tool, risk
+ * and outcome. Used by the executor and by the streaming planner's early steps alike.
+ */
+export async function annotatedStepRun<T extends { status: string; attempts?: number }>(
+  metadata: RunMetadata,
+  run: () => Promise<T>,
+): Promise<T> {
+  annotateCurrentRun(metadata);
+  const outcome = await run();
+  annotateCurrentRun({
+    step_status: outcome.status,
+    ...(typeof outcome.attempts === "number" ? { attempts: outcome.attempts } : {}),
+  });
+  return outcome;
+}
+
 export interface ToolRunSpec {
   name: string;
   /** The tool's name, shown as the run's serialized id. */

@@ -1,11 +1,14 @@
 import { spawn } from "node:child_process";
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
-import { Command } from "@langchain/langgraph";
+import { Command, MemorySaver } from "@langchain/langgraph";
 import { Client } from "langsmith";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { createPlanExecuteAgent } from "../../src/agent/agent.js";
 import { resolveSettings } from "../../src/core/settings.js";
+import { ScriptedChatModel, scriptedRoles } from "../../src/testing/scripted.js";
+import { ToolRegistry } from "../../src/tools/registry.js";
 import { calculatorTool } from "../../src/tools/calculator.js";
 import { TransientToolError } from "../../src/tools/types.js";
 import { plan, scriptedAgent } from "../helpers/agent.js";
@@ -147,6 +150,59 @@ describe("LangSmith tracing", () => {
     expect(second).toMatchObject({ run_type: "tool", inputs: { n: 42 }, outputs: { output: 43 } });
     expect(second.error ?? null).toBeNull();
     expect(meta(second)).toMatchObject({ step_id: "step_2", risk: "MEDIUM", attempt: 2 });
+  });
+
+  it("traces a step the streaming planner started early like any other, marked early", async () => {
+    const { client, tracer } = tracerFor(server.url);
+    const models = scriptedRoles({
+      synthesizer: ["42"],
+    });
+    // The planner streams its answer, so step_1 (LOW, complete, no dependencies) starts before the
+    // plan is complete.
+    models.planner = new ScriptedChatModel({
+      name: "planner",
+      tokensPerSecond: 400,
+      replies: [
+        plan(
+          { id: "step_1", tool: "calculator", args: { expression: "6 * 7" } },
+          {
+            id: "step_2",
+            tool: "calculator",
+            args: { expression: "{{step_1.output}} + 0" },
+            depends_on: ["step_1"],
+          },
+        ),
+      ],
+    });
+    const agent = createPlanExecuteAgent({
+      models,
+      tools: new ToolRegistry([calculatorTool]),
+      checkpointer: new MemorySaver(),
+    });
+    const result = await agent.invoke(
+      { goal: "6 x 7" },
+      { configurable: { thread_id: "trace-early" }, callbacks: [tracer] },
+    );
+    expect(result.finalAnswer).toBe("42");
+    await flush(client);
+    const runs = server.runs();
+    const early = runs.filter((r) => r.name.startsWith("step_1 · calculator · early"));
+    expect(early).toHaveLength(1);
+    expect(meta(early[0])).toMatchObject({
+      thread_id: "trace-early",
+      step_id: "step_1",
+      tool: "calculator",
+      risk: "LOW",
+      plan_version: 1,
+      depends_on: [],
+      early: true,
+      step_status: "succeeded",
+      attempts: 1,
+    });
+    // step_2 (LOW, its dependency already emitted) started early too, and waited inside for step_1.
+    const second = runs.filter((r) => r.name.startsWith("step_2 · calculator · early"));
+    expect(second).toHaveLength(1);
+    expect(meta(second[0])).toMatchObject({ depends_on: ["step_1"], early: true, step_status: "succeeded" });
   });
 
   it("traces a step that waits for approval with no tool run, and the approved run in the next trace", async () => {
