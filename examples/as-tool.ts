@@ -55,7 +55,7 @@ export async function main(options: ExampleOptions = {}) {
     { description: "Researches a question that needs several lookups and calculations; returns the answer." },
   );
   const llm = live
-    ? openAIModelProvider(readEnv())("planner", resolveSettings({}))
+    ? await openAIModelProvider(readEnv())("planner", resolveSettings({}))
     : scriptedOuterModel(question);
   const outer = createReactAgent({ llm, tools: [planExecute] });
 

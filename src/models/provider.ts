@@ -5,13 +5,16 @@ import {
   classifyRateLimitError,
   type FailedAttemptHandler,
 } from "@langchain/core/utils/async_caller";
-import { ChatOpenAI } from "@langchain/openai";
 import type { EnvConfig } from "../config/env.js";
 import type { Settings } from "../core/settings.js";
 import type { ModelRole } from "../core/roles.js";
 
-/** Chooses the chat model for a role. Nodes ask it; they never construct a model themselves. */
-export type ModelProvider = (role: ModelRole, settings: Settings) => BaseChatModel;
+/**
+ * Chooses the chat model for a role. Nodes ask it (and await the answer); they never construct a
+ * model themselves. It may answer with a promise, so a provider can load its client library on
+ * first use — the OpenAI provider does, and an app that brings its own models never loads it.
+ */
+export type ModelProvider = (role: ModelRole, settings: Settings) => BaseChatModel | Promise<BaseChatModel>;
 
 export const DEFAULT_MODEL = "gpt-4o-mini";
 
@@ -41,12 +44,20 @@ export interface OpenAIProviderOptions {
  * const models = openAIModelProvider(readEnv());
  * const graph = createPlanExecuteAgent({ models });
  */
-export function openAIModelProvider(env: EnvConfig, options: OpenAIProviderOptions = {}): ModelProvider {
+export function openAIModelProvider(
+  env: EnvConfig,
+  options: OpenAIProviderOptions = {},
+): (role: ModelRole, settings: Settings) => Promise<BaseChatModel> {
   const cache = new Map<string, BaseChatModel>();
-  return (role, settings) => {
+  return async (role, settings) => {
     const name = modelNameFor(role, settings, env);
     let model = cache.get(name);
     if (!model) {
+      // Loaded on the first model call, not with the package: ~0.2 s of CPU an app with its own
+      // models (or a CLI command that reads threads) never pays.
+      const { ChatOpenAI } = await (openai ??= import("@langchain/openai"));
+      model = cache.get(name);
+      if (model) return model;
       model = new ChatOpenAI({
         model: name,
         // A keyless local server still needs a non-empty key for the client to send requests.
@@ -62,6 +73,8 @@ export function openAIModelProvider(env: EnvConfig, options: OpenAIProviderOptio
     return model;
   };
 }
+
+let openai: Promise<typeof import("@langchain/openai")> | undefined;
 
 /** LangChain's own retry decision, which it does not export on its own: read from a default caller. */
 class DefaultRetryDecision extends AsyncCaller {

@@ -83,12 +83,19 @@ export function createEvaluatorNode(deps: NodeDeps) {
     const budget = passBudget(state, settings, passStarted);
 
     // Reflection loops start first, synchronously and in plan order: their task ids follow call order.
+    // (Their models are resolved before the first of them is called.)
     const loops = new Map<string, Promise<ReflectionOutcome>>();
+    const models = toJudge.some((s) => reflects(s, deps.tools, settings))
+      ? {
+          executor: await deps.models("executor", settings),
+          evaluator: await deps.models("evaluator", settings),
+        }
+      : null;
     for (const step of toJudge) {
       const record = stepRecordOf(state.steps, step.id) as StepRecord;
       if (!deterministicVerdict(record, deps.tools.get(step.tool)).ok) continue;
-      if (!reflects(step, deps.tools, settings)) continue;
-      const ctx = reflectionContext(deps, state, step, record, settings, config, {
+      if (!reflects(step, deps.tools, settings) || !models) continue;
+      const ctx = reflectionContext(deps, state, step, record, settings, config, models, {
         emit,
         budgetReached: budget.reached,
         onUsage: (role, u) => {
@@ -124,7 +131,7 @@ export function createEvaluatorNode(deps: NodeDeps) {
         let criticConfidence: Confidence | undefined;
         if (checks.ok && needsCritic(step, deps.tools, settings)) {
           const verdict = await askCritic(
-            deps.models("evaluator", settings),
+            await deps.models("evaluator", settings),
             buildCriticPrompt({ goal: state.goal, step, output: outputText(record.output) }),
             settings.minConfidence !== null,
           );
@@ -188,8 +195,8 @@ async function judgeRemainingPlan(
   const remaining = state.plan.filter(
     (s) => (stepRecordOf(state.steps, s.id)?.status ?? "pending") === "pending",
   );
-  const ask = durable(`plan check v${state.planVersion} after ${after.join(",")}`, () =>
-    checkPlan(deps.models("evaluator", settings), {
+  const ask = durable(`plan check v${state.planVersion} after ${after.join(",")}`, async () =>
+    checkPlan(await deps.models("evaluator", settings), {
       goal: state.goal,
       finished,
       after,
@@ -212,6 +219,7 @@ function reflectionContext(
   record: StepRecord,
   settings: Settings,
   config: LangGraphRunnableConfig,
+  models: { executor: BaseChatModel; evaluator: BaseChatModel },
   pass: Pick<ReflectionContext, "emit" | "budgetReached" | "onUsage">,
 ): ReflectionContext {
   // What the revision's args may reference: the step ran, so its dependencies succeeded.
@@ -228,8 +236,8 @@ function reflectionContext(
       output: outputs.get(id),
     })),
     outputs,
-    run: stepRunOptions(state, config, deps, settings, pass.emit),
-    critic: deps.models("evaluator", settings),
+    run: stepRunOptions(state, config, deps, settings, pass.emit, models.executor),
+    critic: models.evaluator,
     maxRevisions: settings.maxRevisions,
     askConfidence: settings.minConfidence !== null,
     ...pass,

@@ -1,3 +1,4 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { setMaxListeners } from "node:events";
 import { GraphInterrupt, isGraphInterrupt, task, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runSettings, type Settings } from "../core/settings.js";
@@ -60,7 +61,14 @@ export function createExecutorNode(deps: NodeDeps) {
     // `__proto__` result is never stored under its id, so that step would run again on every pass.
     const unusable = pending.find((s) => RESERVED_STEP_IDS.has(s.id));
     if (unusable) throw new Error(`the plan cannot run: ${stepIdProblem(unusable.id)}`);
-    const runOptions = stepRunOptions(state, config, deps, settings, emit);
+    const runOptions = stepRunOptions(
+      state,
+      config,
+      deps,
+      settings,
+      emit,
+      await deps.models("executor", settings),
+    );
     // Every running step listens to the run's abort signal, about twice (its task, its attempt's
     // timeout), and LangGraph adds its own: many listeners are expected here. The limit still catches
     // a leak that grows past the plan's size.
@@ -174,10 +182,11 @@ export function stepRunOptions(
   deps: NodeDeps,
   settings: Settings,
   emit: ReturnType<typeof progressWriter>,
+  model: BaseChatModel,
 ): StepRunOptions {
   return {
     tools: deps.tools,
-    model: deps.models("executor", settings),
+    model,
     goal: state.goal,
     runKey: `${String(config.configurable?.thread_id ?? "no-thread")}:${state.runId ?? "run"}`,
     maxOutputBytes: settings.maxOutputBytes,

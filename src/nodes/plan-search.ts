@@ -110,7 +110,7 @@ export async function judgePlans(
   let answer;
   try {
     answer = await invokeStructured(
-      deps.models("evaluator", settings),
+      await deps.models("evaluator", settings),
       JudgeSchema,
       buildJudgePrompt(goal, tools, plans),
       { name: "plan_scores" },
@@ -168,7 +168,7 @@ export async function planCandidates(
   let plannerUsage: RoleUsage | null = null;
   try {
     const answer = await invokeStructured(
-      deps.models("planner", settings),
+      await deps.models("planner", settings),
       WireCandidatesSchema,
       buildCandidatesPrompt(messages, k),
       { name: "plan_candidates", read: WireCandidatesReadSchema },

@@ -49,7 +49,7 @@ export function createPlannerNode(deps: NodeDeps) {
       : null;
     const proposal =
       streamed ??
-      (await proposePlan(deps.models("planner", settings), messages, {
+      (await proposePlan(await deps.models("planner", settings), messages, {
         tools: deps.tools,
         maxSteps: settings.maxSteps,
       }));

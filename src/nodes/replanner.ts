@@ -72,7 +72,7 @@ export function createReplannerNode(deps: NodeDeps) {
       review: review ? { answer: state.finalAnswer ?? "", findings: review.findings } : undefined,
       signal: signal ? { reason: signal.reason, after: signal.after } : undefined,
     });
-    const proposal = await proposePlan(deps.models("planner", settings), messages, {
+    const proposal = await proposePlan(await deps.models("planner", settings), messages, {
       tools: deps.tools,
       maxSteps: settings.maxSteps,
       finished,

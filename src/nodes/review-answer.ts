@@ -55,7 +55,7 @@ export function createReviewAnswerNode(deps: NodeDeps) {
         notes.push(`the model reviewer was skipped: budget reached (${modelBudgets.join(", ")})`);
       else {
         const verdict = await askReviewer(
-          deps.models("evaluator", settings),
+          await deps.models("evaluator", settings),
           buildAnswerReviewPrompt({ goal: state.goal, answer, ...resultsOf(state) }),
         );
         for (const u of verdict.usage) usage = addUsage(usage, { evaluator: u });

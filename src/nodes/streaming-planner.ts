@@ -1,3 +1,4 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { AIMessageChunk, BaseMessage } from "@langchain/core/messages";
 import type { ChatGenerationChunk } from "@langchain/core/outputs";
@@ -73,6 +74,7 @@ export async function proposePlanStreaming(
     outputs: new Map(outputs),
     started,
     passStarted,
+    executorModel: await deps.models("executor", settings),
   });
   const startedNow: PlanStep[] = [];
   const eligibility = {
@@ -112,7 +114,7 @@ export async function proposePlanStreaming(
   let answer: { value: unknown; usage: Proposal["usage"] } | null = null;
   let unreadable: string | null = null;
   try {
-    answer = await invokeStructured(deps.models("planner", settings), WirePlanSchema, messages, {
+    answer = await invokeStructured(await deps.models("planner", settings), WirePlanSchema, messages, {
       name: "plan",
       read: WirePlanReadSchema,
       config: { callbacks: [tap] },
@@ -177,12 +179,17 @@ function earlyRunner(
   config: LangGraphRunnableConfig,
   deps: NodeDeps,
   settings: Settings,
-  known: { outputs: Map<string, unknown>; started: ReadonlyMap<string, PlanStep>; passStarted: number },
+  known: {
+    outputs: Map<string, unknown>;
+    started: ReadonlyMap<string, PlanStep>;
+    passStarted: number;
+    executorModel: BaseChatModel;
+  },
 ) {
   const { outputs, passStarted } = known;
   const emit = progressWriter(config.writer);
   const saver = watchWrites(config);
-  const options = stepRunOptions(state, config, deps, settings, emit);
+  const options = stepRunOptions(state, config, deps, settings, emit, known.executorModel);
   const limiter = new Semaphore(settings.maxConcurrency);
   const budget = passBudget(state, settings, passStarted);
   let stepsLeft = (settings.maxStepsExecuted ?? Infinity) - stepsExecuted(state.steps);

@@ -51,7 +51,7 @@ export function createSynthesizerNode(deps: NodeDeps) {
     let answer = "";
     let last: AIMessageChunk | undefined;
     let finishReason: unknown;
-    const model = deps.models("synthesizer", settings);
+    const model = await deps.models("synthesizer", settings);
     for await (const chunk of await model.stream(messages)) {
       answer += chunk.text;
       if (chunk.usage_metadata) last = chunk;

@@ -1,6 +1,5 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { parse } from "csv-parse";
 import { mean, quantile, sampleStandardDeviation } from "simple-statistics";
 import { z } from "zod";
 import { Workspace } from "./files.js";
@@ -166,6 +165,8 @@ export async function parseCsv(
     }
   };
   // Streamed record by record (csv-parse's sync API would hold every record of the file at once).
+  // Loaded on first use: an agent that never reads a CSV never loads the parser.
+  const { parse } = await import("csv-parse");
   const parser = parse({
     bom: true,
     trim: true,

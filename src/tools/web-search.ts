@@ -1,5 +1,4 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { TavilySearch } from "@langchain/tavily";
 import { z } from "zod";
 import { clipText, MAX_RESULT_TEXT_CHARS, MAX_RESULT_TITLE_CHARS } from "./limits.js";
 import { searchArgsSchema, type SearchOutput, type SearchResult } from "./search.js";
@@ -85,13 +84,16 @@ export function mapWebSearchOutput(query: string, raw: unknown, limit: number): 
 export function createWebSearchTool(options: WebSearchOptions): PlanTool<WebSearchArgs> {
   // Without a key, Tavily's wrapper would fall back to reading TAVILY_API_KEY itself.
   if (!options.client && !options.apiKey.trim()) throw new Error("createWebSearchTool needs an apiKey");
-  const clientFor = (limit: number): StructuredToolInterface =>
-    options.client ??
-    new TavilySearch({
+  // Tavily's client is loaded on the first search, not with the tool suite.
+  const clientFor = async (limit: number): Promise<StructuredToolInterface> => {
+    if (options.client) return options.client;
+    const { TavilySearch } = await import("@langchain/tavily");
+    return new TavilySearch({
       tavilyApiKey: options.apiKey,
       maxResults: limit,
       ...(options.apiBaseUrl ? { apiBaseUrl: options.apiBaseUrl } : {}),
     });
+  };
   return {
     name: "search",
     description:
@@ -104,7 +106,7 @@ export function createWebSearchTool(options: WebSearchOptions): PlanTool<WebSear
     async run({ query, limit }, ctx): Promise<SearchOutput> {
       let raw: unknown;
       try {
-        raw = await clientFor(limit).invoke({ query }, { signal: ctx.signal });
+        raw = await (await clientFor(limit)).invoke({ query }, { signal: ctx.signal });
       } catch (err) {
         if (ctx.signal.aborted) throw err;
         const message = err instanceof Error ? err.message : String(err);

@@ -422,7 +422,7 @@ describe("fake OpenAI server through ChatOpenAI", () => {
       { openaiApiKey: "test", openaiBaseUrl: s.url, models: {} },
       { maxRetries: 2 },
     );
-    const reply = await provider("planner", resolveSettings({})).invoke("hi");
+    const reply = await (await provider("planner", resolveSettings({}))).invoke("hi");
     expect(reply.content).toBe("after backoff");
     expect(s.requests.map((r) => r.status)).toEqual([429, 429, 200]);
   });
@@ -446,16 +446,16 @@ describe("fake OpenAI server through ChatOpenAI", () => {
       { openaiApiKey: "test", openaiBaseUrl: s.url, models: {} },
       { maxRetries: 2 },
     );
-    await expect(provider("planner", resolveSettings({})).invoke("hi")).rejects.toThrow(/quota/);
+    await expect((await provider("planner", resolveSettings({}))).invoke("hi")).rejects.toThrow(/quota/);
     expect(s.requests).toHaveLength(1);
   });
 
   it("takes the client's timeout and retries from OPENAI_TIMEOUT_MS / OPENAI_MAX_RETRIES", async () => {
     const s = await start([{ hang: true }, { hang: true }, "never"]);
     const env = readEnv({ OPENAI_BASE_URL: s.url, OPENAI_TIMEOUT_MS: "150", OPENAI_MAX_RETRIES: "1" });
-    await expect(openAIModelProvider(env)("planner", resolveSettings({})).invoke("hi")).rejects.toThrow(
-      /timed out/i,
-    );
+    await expect(
+      (await openAIModelProvider(env)("planner", resolveSettings({}))).invoke("hi"),
+    ).rejects.toThrow(/timed out/i);
     expect(s.requests.map((r) => r.outcome)).toEqual(["hang", "hang"]);
     expect(() => readEnv({ OPENAI_TIMEOUT_MS: "soon" })).toThrow(
       'OPENAI_TIMEOUT_MS must be a whole number of at least 1 (got "soon")',
