@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { PlanStep } from "../plan/schema.js";
 import type { RiskTier } from "./risk.js";
 import { BUDGET_KEYS, type BudgetKey } from "./settings.js";
+import { zodIssueLines } from "../plan/zod-issues.js";
 
 /**
  * What a run shows a person when it stops (the `interrupt()` payloads), and what it accepts
@@ -153,9 +154,7 @@ export function parseDecision<T>(
   if (result.success) return { value: result.data };
   return {
     errors: [
-      `the decision ${JSON.stringify(value)?.slice(0, 200)} is not valid: ${result.error.issues
-        .map((i) => `${i.path.join(".") || "(decision)"}: ${i.message}`)
-        .join("; ")}`,
+      `the decision ${JSON.stringify(value)?.slice(0, 200)} is not valid: ${zodIssueLines(result.error.issues, "(decision)").join("; ")}`,
     ],
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { zodIssueLines } from "../plan/zod-issues.js";
 
 /**
  * Run-time settings of the graph: what LangGraph Studio shows in its configuration panel and
@@ -293,6 +294,6 @@ export function startSettings(
 export function resolveSettings(context: unknown): Settings {
   const result = PlanExecuteContextSchema.safeParse(context ?? {});
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join(".") || "(context)"}: ${i.message}`);
+  const problems = zodIssueLines(result.error.issues, "(context)");
   throw new Error(`Invalid plan-execute settings: ${problems.join("; ")}`);
 }

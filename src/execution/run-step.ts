@@ -18,6 +18,7 @@ import {
 import { stepRunName, traceToolRun } from "../tracing/step-runs.js";
 import { isEmptyOutput } from "./checks.js";
 import { backoffDelay, isTransient, sleep, withTimeout, type BackoffPolicy } from "./retry.js";
+import { zodIssueLines } from "../plan/zod-issues.js";
 
 /** What one step's durable task returns; it is what a resumed run reads back instead of re-running. */
 export type StepOutcome =
@@ -226,7 +227,7 @@ export function prepareArgs(
   }
   const parsed = tool.schema.safeParse(resolved);
   if (parsed.success) return parsed.data as Record<string, unknown>;
-  const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+  const problems = zodIssueLines(parsed.error.issues).join("; ");
   throw new ToolInputError(`args for ${tool.name} are invalid after resolving references: ${problems}`);
 }
 

@@ -16,6 +16,7 @@ import type { ToolRegistry } from "../tools/registry.js";
 import type { SubAgentHost, TokenUsage, ToolContext } from "../tools/types.js";
 import { stepRunName, traceToolRun } from "../tracing/step-runs.js";
 import { withTimeout } from "./retry.js";
+import { zodIssueLines } from "../plan/zod-issues.js";
 
 /** What the model is shown of one tool's output, at most. */
 const MAX_RESULT_CHARS = 8_000;
@@ -113,9 +114,7 @@ export function createSubAgentHost(opts: SubAgentHostOptions): SubAgentHost & { 
       }
       const parsed = tool.schema.safeParse(rawArgs);
       if (!parsed.success) {
-        const error = `invalid args for ${toolName}: ${parsed.error.issues
-          .map((i) => `${i.path.join(".") || "(args)"}: ${i.message}`)
-          .join("; ")}`;
+        const error = `invalid args for ${toolName}: ${zodIssueLines(parsed.error.issues, "(args)").join("; ")}`;
         return record({ ...base, decision: "refused", ok: false, output: null, error });
       }
       let args = parsed.data as Record<string, unknown>;

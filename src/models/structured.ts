@@ -3,6 +3,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { z } from "zod";
 import type { RoleUsage } from "../core/state.js";
+import { zodIssueLines } from "../plan/zod-issues.js";
 
 /** The model answered, but not in the shape asked for. */
 export class StructuredOutputError extends Error {
@@ -85,10 +86,7 @@ export async function invokeStructured<S extends z.ZodType, R extends z.ZodType 
   if (!result.success) {
     const got = parsed === null ? textOf(raw) : JSON.stringify(parsed);
     throw new StructuredOutputError(
-      `the model's answer did not match the ${options.name} schema: ${result.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-        .join("; ")}. It said: ${got.slice(0, 300)}`,
+      `the model's answer did not match the ${options.name} schema: ${zodIssueLines(result.error.issues.slice(0, 5)).join("; ")}. It said: ${got.slice(0, 300)}`,
     );
   }
   return { value: result.data, usage };

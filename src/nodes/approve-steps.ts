@@ -15,6 +15,7 @@ import {
 import { digestOf } from "../plan/digest.js";
 import { idRecord } from "../plan/ids.js";
 import type { NodeDeps } from "./deps.js";
+import { zodIssueLines } from "../plan/zod-issues.js";
 
 /** Steps of the plan that wait for a person's decision. */
 export function waitingSteps(state: Pick<PlanExecuteStateType, "plan" | "steps">) {
@@ -109,9 +110,7 @@ function check(byStep: Map<string, StepDecision>, state: PlanExecuteStateType, d
       const tool = deps.tools.get(state.plan.find((s) => s.id === stepId)?.tool ?? "");
       const result = tool?.schema.safeParse(decision.args);
       if (!result?.success) {
-        const why = result
-          ? result.error.issues.map((i) => `${i.path.join(".") || "(args)"}: ${i.message}`)
-          : [];
+        const why = result ? zodIssueLines(result.error.issues, "(args)") : [];
         problems.push(`edit of ${stepId} refused: ${why.join("; ") || "unknown tool"}; nothing was applied.`);
       }
     }

@@ -16,6 +16,7 @@ import { digestOf } from "../plan/digest.js";
 import type { NodeDeps } from "./deps.js";
 import { pendingRecords } from "./planning.js";
 import { nodeById, startNode } from "../plan/search.js";
+import { zodIssueLines } from "../plan/zod-issues.js";
 
 /** Steps of the plan that have not started: what a plan review is asked about. */
 function stepsToRun(
@@ -170,7 +171,7 @@ function decodeEditedPlan(raw: Record<string, unknown>[]): { steps: PlanStep[]; 
   };
   const parsed = WirePlanReadSchema.safeParse(wire);
   if (!parsed.success) {
-    return { steps: [], errors: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) };
+    return { steps: [], errors: zodIssueLines(parsed.error.issues, "(plan)") };
   }
   return decodePlan(parsed.data);
 }

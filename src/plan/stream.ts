@@ -1,5 +1,6 @@
 import { JSONParser } from "@streamparser/json";
 import { decodePlan, WirePlanStepReadSchema, type PlanStep } from "./schema.js";
+import { zodIssueLines } from "./zod-issues.js";
 
 /** One element of the plan's `steps` array, parsed as soon as its closing brace arrived. */
 export type StreamedStep =
@@ -75,7 +76,7 @@ function readStep(value: unknown, index: number): StreamedStep {
     return {
       index,
       step: null,
-      problem: `${issue?.path.join(".") || "(step)"}: ${issue?.message ?? "invalid"}`,
+      problem: issue ? (zodIssueLines([issue], "(step)")[0] as string) : "(step): invalid",
     };
   }
   const decoded = decodePlan({ steps: [wire.data] });

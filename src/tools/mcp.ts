@@ -5,6 +5,7 @@ import { MultiServerMCPClient, type ClientConfig } from "@langchain/mcp-adapters
 import { z } from "zod";
 import { fromLangChainTool } from "./langchain.js";
 import { RISK_TIERS, type PlanTool, type RiskTier } from "./types.js";
+import { zodIssueLines } from "../plan/zod-issues.js";
 
 /**
  * mcp.json: the `mcpServers` format other MCP clients use, plus optional `tiers` per server.
@@ -66,10 +67,7 @@ export interface McpConfig {
 }
 
 function formatIssues(issues: z.core.$ZodIssue[], prefix: (string | number)[] = []): string[] {
-  return issues.map((issue) => {
-    const at = [...prefix, ...issue.path].map(String).join(".");
-    return `  - ${at || "(root)"}: ${issue.message}`;
-  });
+  return zodIssueLines(issues, "(root)", prefix).map((line) => `  - ${line}`);
 }
 
 /** Validates the parsed content of an mcp.json; `source` names it in errors. */
