@@ -42,7 +42,7 @@ export async function buildRunReport(graph: ThreadGraph, threadId: string): Prom
 
   const versions = planVersions(points, state);
   const steps = reportSteps(points, state, versions);
-  const waits = [...stepWaits(points, state), ...stopWaits(points)];
+  const waits = [...stepWaits(points, state), ...gateWaits(points), ...stopWaits(points)];
   const markers = reportMarkers(points, versions, waits);
   const phases = reportPhases(points);
   const answer = citations(state.finalAnswer ?? null, steps);
@@ -335,6 +335,54 @@ function stepWaits(points: Point[], state: PlanExecuteStateType): ReportWait[] {
   for (const [id, record] of Object.entries(state.steps ?? {})) {
     const approval = record.approval;
     if (approval && approval.status !== "waiting") close(id, approval.decidedAt, approval.status);
+  }
+  return waits;
+}
+
+/**
+ * Stops inside a step, drawn on its row: a low-confidence output waiting for review, and a
+ * sub-agent's tool call waiting for approval (a step-level approval is read from its record, see
+ * {@link stepWaits}). From the first checkpoint that shows the stop to the first that no longer does.
+ */
+function gateWaits(points: Point[]): ReportWait[] {
+  const waits: ReportWait[] = [];
+  const open = new Map<string, ReportWait>();
+  for (const p of points) {
+    const seen = new Set<string>();
+    for (const request of p.view.pending) {
+      if (request.type !== "low_confidence" && request.type !== "step_approval") continue;
+      for (const s of request.steps) {
+        const record = p.view.state.steps?.[s.stepId];
+        if (request.type === "step_approval" && record?.approval?.status === "waiting") continue;
+        const key = `${request.stop}:${s.stepId}`;
+        seen.add(key);
+        if (open.has(key)) continue;
+        const w: ReportWait = {
+          kind: request.type,
+          stepId: s.stepId,
+          from: p.at,
+          to: null,
+          outcome: null,
+          label:
+            request.type === "low_confidence"
+              ? `waiting for review (confidence ${"confidence" in s ? s.confidence.toFixed(2) : "?"})`
+              : `${s.description.replace(/^.* — /, "")}: waiting for approval`,
+        };
+        open.set(key, w);
+        waits.push(w);
+      }
+    }
+    for (const [key, w] of open) {
+      if (seen.has(key)) continue;
+      const record = p.view.state.steps?.[w.stepId ?? ""];
+      w.to = p.at;
+      w.outcome =
+        w.kind === "low_confidence"
+          ? (record?.confidenceGate?.status ?? "decided")
+          : (record?.subAgentCalls?.at(-1)?.decision ?? "decided");
+      w.label = `${w.label.replace(/waiting for (review|approval)/, "waited for $1")} (${w.outcome})`;
+      open.delete(key);
+    }
   }
   return waits;
 }

@@ -109,7 +109,7 @@ export interface ReportPlanVersion {
 }
 
 export interface ReportWait {
-  kind: "step_approval" | "plan_approval" | "budget";
+  kind: "step_approval" | "plan_approval" | "low_confidence" | "budget";
   stepId: string | null;
   from: number;
   /** null: still waiting. */

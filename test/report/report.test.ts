@@ -10,6 +10,7 @@ import { TransientToolError } from "../../src/tools/types.js";
 import { plan, run, scriptedAgent } from "../helpers/agent.js";
 import { fakeTool } from "../helpers/tools.js";
 import { fakeThread, record, step } from "./fake-thread.js";
+import { llmTool } from "../../src/tools/llm.js";
 
 const lookup = () => fakeTool("lookup", z.object({ key: z.string() }).strict(), (a) => `value of ${a.key}`);
 const deploy = () =>
@@ -21,6 +22,54 @@ const bars = (html: string, stepId: string, kind: string) =>
   count(html, new RegExp(`data-kind="${kind}" data-step="${stepId}"`, "g"));
 
 describe("buildRunReport", () => {
+  it("draws the waits inside steps: a low-confidence output under review, a sub-agent's call waiting for approval", async () => {
+    const d = deploy();
+    const { agent } = scriptedAgent(
+      {
+        planner: [
+          plan(
+            { id: "w", tool: "llm", args: { prompt: "write it" } },
+            { id: "s", tool: "llm", args: { prompt: "ship it", tools: ["deploy"] }, depends_on: ["w"] },
+          ),
+        ],
+        executor: [
+          "a shaky draft\nCONFIDENCE: 0.3",
+          { toolCalls: [{ name: "deploy", args: { target: "prod" } }] },
+          "shipped\nCONFIDENCE: 0.9",
+        ],
+        synthesizer: ["done"],
+      },
+      [llmTool, d],
+    );
+    const context = { minConfidence: 0.7, maxAnswerRevisions: 0 };
+    const first = await run(agent, { goal: "g" }, { context });
+    expect((first.interrupts[0] as { value: { type: string } }).value.type).toBe("low_confidence");
+    const second = await run(agent, new Command({ resume: { action: "approve" } }), { thread: first.thread });
+    expect((second.interrupts[0] as { value: { type: string } }).value.type).toBe("step_approval");
+    const open = await buildRunReport(agent, first.thread);
+    expect(open.waits.find((w) => w.kind === "step_approval")).toMatchObject({
+      stepId: "s",
+      to: null,
+      label: "tool call 1 of this step's sub-agent: waiting for approval",
+    });
+    const third = await run(agent, new Command({ resume: { action: "approve" } }), { thread: first.thread });
+    expect(third.interrupts).toEqual([]);
+    expect(third.state.finalAnswer).toBe("done");
+    expect(d.calls).toHaveLength(1);
+
+    const report = await buildRunReport(agent, first.thread);
+    const review = report.waits.find((w) => w.kind === "low_confidence");
+    expect(review).toMatchObject({ stepId: "w", outcome: "approved" });
+    expect(review?.label).toBe("waited for review (confidence 0.30) (approved)");
+    expect(review!.to).toBeGreaterThanOrEqual(review!.from);
+    const call = report.waits.find((w) => w.kind === "step_approval");
+    expect(call).toMatchObject({ stepId: "s", outcome: "approved" });
+    expect(call!.to).not.toBeNull();
+    const html = renderReportHtml(report);
+    expect(bars(html, "w", "wait")).toBe(1);
+    expect(bars(html, "s", "wait")).toBe(1);
+  });
+
   it("refuses an unknown thread with a clear error", async () => {
     const { agent } = scriptedAgent({}, [lookup()]);
     const failure = buildRunReport(agent, "no-such-thread");
