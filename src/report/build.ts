@@ -3,6 +3,7 @@ import type { PlanExecuteStateType, RoleUsage, StepRecord } from "../core/state.
 import { estimateCost, type Price } from "../core/budget.js";
 import { MODEL_ROLES } from "../core/roles.js";
 import type { PlanStep } from "../plan/schema.js";
+import type { SearchTree } from "../plan/search.js";
 import {
   readThread,
   threadHistory,
@@ -16,6 +17,8 @@ import {
   type ReportMarker,
   type ReportPhase,
   type ReportPlanVersion,
+  type ReportSearch,
+  type ReportSearchNode,
   type ReportStep,
   type ReportTokens,
   type ReportUsage,
@@ -77,6 +80,7 @@ export async function buildRunReport(graph: ThreadGraph, threadId: string): Prom
     audit: state.audit ?? [],
     answer,
     error: state.error ?? null,
+    search: searchOf(state.planSearch ?? null),
     pending: latest.pending.map((r) => ({ type: r.type, summary: describeStop(r) })),
   };
 }
@@ -606,4 +610,34 @@ function noPlanReason(view: ThreadView): string {
   if (view.status === "interrupted")
     return `No plan yet: the run stopped before the planner finished (next: ${view.next.join(", ") || "nothing"}); resume it to continue.`;
   return "No plan: the run ended without one.";
+}
+
+/** The search tree in display order: each node followed by its children (depth first). */
+function searchOf(tree: SearchTree | null): ReportSearch | null {
+  if (!tree) return null;
+  const nodes: ReportSearchNode[] = [];
+  const visit = (parent: string | null, depth: number) => {
+    for (const n of tree.nodes.filter((x) => x.parent === parent)) {
+      nodes.push({
+        id: n.id,
+        parent: n.parent,
+        kind: n.kind,
+        depth,
+        status: n.status,
+        current: n.id === tree.current,
+        visits: n.visits,
+        value: n.visits > 0 ? n.valueSum / n.visits : null,
+        prior: n.prior,
+        judge: n.judge,
+        judgeReason: n.judgeReason,
+        features: n.features?.score ?? null,
+        tools: n.plan.map((s) => s.tool),
+        planVersion: n.planVersion,
+        note: n.note,
+      });
+      visit(n.id, depth + 1);
+    }
+  };
+  visit(null, 0);
+  return { selection: tree.selection, ended: tree.ended, nodes };
 }

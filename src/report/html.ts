@@ -29,6 +29,7 @@ export function renderReportHtml(report: RunReport, options: RenderOptions = {})
     header(report),
     answerSection(report, anchors),
     planSection(report, anchors),
+    searchSection(report),
     timelineSection(report, timeline, anchors, rowCap),
     stepsSection(report, anchors),
     usageSection(report, anchors),
@@ -411,6 +412,23 @@ function usageSection(r: RunReport, anchors: Map<string, string>): string {
     ? `<p class="muted">No price known for ${e(u.total.unpriced.join(", "))}: counted as $0 (add them with the <code>prices</code> setting).</p>`
     : "";
   return `<section id="usage"><h2>Tokens and cost</h2>${roles}${note}${steps}</section>`;
+}
+
+/** The plan search's tree: one row per node, indented under its parent, with its values. */
+function searchSection(r: RunReport): string {
+  const s = r.search;
+  if (!s) return "";
+  const num = (v: number | null) => (v === null ? "–" : v.toFixed(2));
+  const rows = s.nodes
+    .filter((n) => n.kind !== "root")
+    .map((n) => {
+      const label = `${"&nbsp;".repeat(4 * Math.max(0, n.depth - 1))}${n.kind === "recovery" ? "↳ " : ""}${e(n.id)}${n.current ? " ◀" : ""}`;
+      const judge = n.judge === null ? "–" : `<span title="${e(n.judgeReason ?? "")}">${num(n.judge)}</span>`;
+      return `<tr data-search-node="${e(n.id)}" data-status="${e(n.status)}"><td>${label}</td><td>${e(n.kind)}</td><td>${e(n.status)}${n.planVersion === null ? "" : ` (plan v${n.planVersion})`}</td><td class="n">${num(n.prior)}</td><td class="n">${judge}</td><td class="n">${num(n.features)}</td><td class="n">${n.visits}</td><td class="n">${num(n.value)}</td><td><code>${e(truncate(n.tools.join(" → "), 160))}</code>${n.note ? `<div class="muted">${e(n.note)}</div>` : ""}</td></tr>`;
+    })
+    .join("");
+  const ended = s.ended ? `; ended: ${e(s.ended)}` : "";
+  return `<section id="search"><h2>Plan search <small>${e(s.selection)} selection, ${s.nodes.length - 1} nodes${ended}; ◀ the plan that ran last</small></h2><div class="table-wrap"><table class="grid"><tr><th>node</th><th>kind</th><th>status</th><th class="n">prior</th><th class="n">judge</th><th class="n">features</th><th class="n">visits</th><th class="n">value</th><th>plan</th></tr>${rows}</table></div></section>`;
 }
 
 function auditSection(r: RunReport, anchors: Map<string, string>): string {

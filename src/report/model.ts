@@ -41,6 +41,8 @@ export interface RunReport {
   audit: AuditEntry[];
   answer: { text: string | null; citations: string[] };
   error: string | null;
+  /** The plan search's tree (`planSearch.candidates` > 1), null without a search. */
+  search: ReportSearch | null;
   /** Stops that wait for a person now. */
   pending: { type: "plan_approval" | "step_approval" | "low_confidence" | "budget"; summary: string }[];
 }
@@ -154,3 +156,33 @@ export type BudgetExceeded = { key: BudgetKey; limit: number; used: number };
 
 /** Largest output text kept per step in a report. */
 export const OUTPUT_PREVIEW_CHARS = 4000;
+
+/** A plan search as the report shows it: every node of the tree, parents before children. */
+export interface ReportSearch {
+  selection: string;
+  /** Why the search ended, or null while it goes on. */
+  ended: string | null;
+  nodes: ReportSearchNode[];
+}
+
+export interface ReportSearchNode {
+  id: string;
+  parent: string | null;
+  kind: "root" | "candidate" | "recovery";
+  depth: number;
+  status: string;
+  /** The plan running now. */
+  current: boolean;
+  visits: number;
+  /** Mean reward of the runs below it; null before any. */
+  value: number | null;
+  /** The value it started with (judge and features combined). */
+  prior: number;
+  judge: number | null;
+  judgeReason: string | null;
+  features: number | null;
+  /** The tools of its plan, in order. */
+  tools: string[];
+  planVersion: number | null;
+  note: string | null;
+}

@@ -5,6 +5,7 @@ import { buildRunReport, renderReportHtml, renderTimelineSvg } from "../../src/r
 import { createScenarioAgent } from "../../src/demo/agent.js";
 import { ratioScenario } from "../../src/demo/ratio.js";
 import { recoverScenario } from "../../src/demo/recover.js";
+import { searchScenario } from "../../src/demo/search.js";
 import { ThreadNotFoundError } from "../../src/agent/threads.js";
 import { TransientToolError } from "../../src/tools/types.js";
 import { plan, run, scriptedAgent } from "../helpers/agent.js";
@@ -22,6 +23,30 @@ const bars = (html: string, stepId: string, kind: string) =>
   count(html, new RegExp(`data-kind="${kind}" data-step="${stepId}"`, "g"));
 
 describe("buildRunReport", () => {
+  it("shows a plan search's tree: the failed first choice, the sibling that ran, their values", async () => {
+    const agent = createScenarioAgent(searchScenario, { latency: false });
+    const { thread } = await run(agent, { goal: searchScenario.goal }, { context: searchScenario.context });
+    const report = await buildRunReport(agent, thread);
+    expect(report.search?.selection).toBe("uct");
+    const nodes = report.search!.nodes.filter((n) => n.kind !== "root");
+    expect(nodes.map((n) => [n.id, n.kind, n.status, n.current])).toEqual([
+      ["n1", "candidate", "failed", false],
+      ["n2", "candidate", "succeeded", true],
+    ]);
+    expect(nodes[0]).toMatchObject({ judge: 0.85, tools: ["search", "calculator"], visits: 1 });
+    expect(nodes[1]).toMatchObject({ judge: 0.7, tools: ["search", "search", "calculator"], value: 1 });
+    const html = renderReportHtml(report);
+    expect(html).toContain('<section id="search">');
+    expect(html).toContain('data-search-node="n1" data-status="failed"');
+    expect(html).toContain('data-search-node="n2" data-status="succeeded"');
+    // Without a search there is no such section.
+    const plain = createScenarioAgent(ratioScenario, { latency: false });
+    const other = await run(plain, { goal: ratioScenario.goal }, { context: ratioScenario.context });
+    const none = await buildRunReport(plain, other.thread);
+    expect(none.search).toBeNull();
+    expect(renderReportHtml(none)).not.toContain('id="search"');
+  });
+
   it("draws the waits inside steps: a low-confidence output under review, a sub-agent's call waiting for approval", async () => {
     const d = deploy();
     const { agent } = scriptedAgent(
