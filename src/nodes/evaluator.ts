@@ -35,6 +35,7 @@ import {
   type ReflectionContext,
   type ReflectionOutcome,
 } from "./reflection.js";
+import { allowStepListeners } from "../execution/listeners.js";
 
 export const CriticVerdictSchema = z
   .object({
@@ -85,6 +86,8 @@ export function createEvaluatorNode(deps: NodeDeps) {
     // Reflection loops start first, synchronously and in plan order: their task ids follow call order.
     // (Their models are resolved before the first of them is called.)
     const loops = new Map<string, Promise<ReflectionOutcome>>();
+    // Revisions run steps side by side (one per reflecting step), each listening to the run's signal.
+    allowStepListeners(config.signal, toJudge.length);
     const models = toJudge.some((s) => reflects(s, deps.tools, settings))
       ? {
           executor: await deps.models("executor", settings),

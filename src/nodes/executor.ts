@@ -1,5 +1,4 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { setMaxListeners } from "node:events";
 import { GraphInterrupt, isGraphInterrupt, task, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runSettings, type Settings } from "../core/settings.js";
 import { progressWriter } from "../core/events.js";
@@ -21,6 +20,7 @@ import { Semaphore } from "../execution/semaphore.js";
 import { createSubAgentHost } from "../execution/sub-agent.js";
 import { priorUnfinishedStarts } from "../execution/start-markers.js";
 import { watchWrites } from "../execution/durable-writes.js";
+import { allowStepListeners } from "../execution/listeners.js";
 import { annotatedStepRun, stepRunName } from "../tracing/step-runs.js";
 import type { NodeDeps } from "./deps.js";
 import { clearedForDependents, waitsForEvaluator } from "./gates.js";
@@ -69,10 +69,7 @@ export function createExecutorNode(deps: NodeDeps) {
       emit,
       await deps.models("executor", settings),
     );
-    // Every running step listens to the run's abort signal, about twice (its task, its attempt's
-    // timeout), and LangGraph adds its own: many listeners are expected here. The limit still catches
-    // a leak that grows past the plan's size.
-    if (config.signal) setMaxListeners(state.plan.length * 4 + 32, config.signal);
+    allowStepListeners(config.signal, state.plan.length);
     const limiter = new Semaphore(settings.maxConcurrency);
     let stepsLeft = (settings.maxStepsExecuted ?? Infinity) - stepsExecuted(state.steps);
     const inFlight = new Map<string, Promise<StepOutcome>>();

@@ -23,6 +23,7 @@ import { needsCritic } from "./evaluator.js";
 import { blocked, crashLooped, rethrowControlFlow, stepRunOptions, toUpdate } from "./executor.js";
 import type { Proposal } from "./planning.js";
 import { priorUnfinishedStarts } from "../execution/start-markers.js";
+import { allowStepListeners } from "../execution/listeners.js";
 
 /** A proposal read from a stream, with the steps that started before it was complete. */
 export interface StreamedProposal extends Proposal {
@@ -190,6 +191,8 @@ function earlyRunner(
   const emit = progressWriter(config.writer);
   const saver = watchWrites(config);
   const options = stepRunOptions(state, config, deps, settings, emit, known.executorModel);
+  // Early steps run side by side like the executor's: as many as a plan may have.
+  allowStepListeners(config.signal, settings.maxSteps);
   const limiter = new Semaphore(settings.maxConcurrency);
   const budget = passBudget(state, settings, passStarted);
   let stepsLeft = (settings.maxStepsExecuted ?? Infinity) - stepsExecuted(state.steps);

@@ -93,6 +93,30 @@ function tierTool(name: string, risk: "MEDIUM" | "HIGH") {
 }
 
 describe("streaming planner", () => {
+  it("starts 24 early steps side by side on a run with an abort signal, without a MaxListenersExceededWarning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const t = waitTool();
+      const steps = Array.from({ length: 24 }, (_, i) => w(`s${i}`, 30));
+      const { agent } = streamingAgent({ planner: [planReply(...steps)], synthesizer: ["done"] }, [t.tool], {
+        tokensPerSecond: 4000,
+        settings: { maxSteps: 24, maxConcurrency: 24 },
+      });
+      const controller = new AbortController();
+      const state = await agent.invoke(
+        { goal: "g" },
+        { configurable: { thread_id: "many-early" }, signal: controller.signal },
+      );
+      expect(Object.values(state.steps).filter((r) => r.status === "succeeded")).toHaveLength(24);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((x) => x.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("starts a LOW step while the plan is still being written, and runs each step once", async () => {
     const t = waitTool();
     const { agent } = streamingAgent(
