@@ -372,7 +372,10 @@ ${table(
 | **mean** | | | **${r.makespan.mean.executor.toFixed(3)}** | ${r.makespan.mean.waves.toFixed(3)} | ${r.makespan.mean.sequential.toFixed(3)} |
 | max | | | ${r.makespan.max.executor.toFixed(3)} | ${r.makespan.max.waves.toFixed(3)} | ${r.makespan.max.sequential.toFixed(3)} |
 
-The bound CI holds the executor to: mean ≤ ${MAKESPAN_TARGET} (${verdict(r.makespan.mean.executor <= MAKESPAN_TARGET)}).
+The bound CI holds the executor to: makespan ÷ the critical path of the durations its steps really took (a busy
+machine wakes timers late, which lengthens steps and baselines alike; what the executor adds is the time between a
+step's last dependency ending and the step starting), mean ≤ ${MAKESPAN_TARGET}: ${r.makespan.mean.executorMeasured.toFixed(3)}
+(${verdict(r.makespan.mean.executorMeasured <= MAKESPAN_TARGET)}).
 
 ${img("makespan", "Makespan ÷ critical path per DAG")}
 

@@ -6,6 +6,11 @@
  *   - one step at a time (a sequential agent loop).
  * Each is reported as makespan ÷ critical-path bound (the best any scheduler can do).
  *
+ * CI holds the executor to {@link MAKESPAN_TARGET}, measured against the critical path of the
+ * durations its steps really took (`executorMeasured`): a busy machine wakes timers late, which
+ * lengthens every step and every baseline alike, while what the executor adds — the time between
+ * a step's last dependency ending and the step starting — is what the bound is about.
+ *
  *   npm run bench:makespan                 # 20 DAGs
  *   npm run bench:makespan -- --dags 5     # a short run (CI)
  */
@@ -55,33 +60,45 @@ export function randomDag(seed: number): BenchStep[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function timedTool(spans: { start: number; end: number }[]): PlanTool<{ ms: number }> {
+interface Span {
+  id: string;
+  start: number;
+  end: number;
+}
+
+function timedTool(spans: Span[]): PlanTool<{ ms: number; id: string }> {
   return {
     name: "work",
     description: "simulated work",
-    schema: z.object({ ms: z.number() }).strict(),
+    schema: z.object({ ms: z.number(), id: z.string() }).strict(),
     risk: "LOW",
-    async run({ ms }) {
+    async run({ ms, id }) {
       const start = performance.now();
       await sleep(ms);
-      spans.push({ start, end: performance.now() });
+      spans.push({ id, start, end: performance.now() });
       return ms;
     },
   };
 }
 
+/** The critical path of the durations the steps really took (timer lateness included). */
+function measuredCriticalPath(steps: BenchStep[], spans: Span[]): number {
+  const took = new Map(spans.map((s) => [s.id, s.end - s.start]));
+  return criticalPath(steps, (id) => took.get(id) ?? 0);
+}
+
 const makespan = (spans: { start: number; end: number }[]) =>
   Math.max(...spans.map((s) => s.end)) - Math.min(...spans.map((s) => s.start));
 
-async function runGraph(steps: BenchStep[]): Promise<number> {
-  const spans: { start: number; end: number }[] = [];
+async function runGraph(steps: BenchStep[]): Promise<{ makespan: number; measuredBound: number }> {
+  const spans: Span[] = [];
   const planReply = {
     structured: {
       steps: steps.map((s) => ({
         id: s.id,
         description: s.id,
         tool: "work",
-        args: JSON.stringify({ ms: s.ms }),
+        args: JSON.stringify({ ms: s.ms, id: s.id }),
         depends_on: s.depends_on,
         expected_output: "ms",
       })),
@@ -103,23 +120,23 @@ async function runGraph(steps: BenchStep[]): Promise<number> {
     { configurable: { thread_id: "bench" }, context: resolveSettings({ maxConcurrency: 64, maxSteps: 100 }) },
   );
   if (result.finalAnswer !== "done" || spans.length !== steps.length) throw new Error("graph run incomplete");
-  return makespan(spans);
+  return { makespan: makespan(spans), measuredBound: measuredCriticalPath(steps, spans) };
 }
 
 async function runWaves(steps: BenchStep[]): Promise<number> {
-  const spans: { start: number; end: number }[] = [];
+  const spans: Span[] = [];
   const tool = timedTool(spans);
   for (const wave of waves(steps)) {
-    await Promise.all(wave.map((s) => tool.run({ ms: s.ms }, {} as never)));
+    await Promise.all(wave.map((s) => tool.run({ ms: s.ms, id: s.id }, {} as never)));
   }
   return makespan(spans);
 }
 
 /** One step at a time, in plan order (a topological order): what a sequential agent loop does. */
 async function runSequential(steps: BenchStep[]): Promise<number> {
-  const spans: { start: number; end: number }[] = [];
+  const spans: Span[] = [];
   const tool = timedTool(spans);
-  for (const s of steps) await tool.run({ ms: s.ms }, {} as never);
+  for (const s of steps) await tool.run({ ms: s.ms, id: s.id }, {} as never);
   return makespan(spans);
 }
 
@@ -130,17 +147,19 @@ export interface MakespanRow {
   bound: number;
   /** Makespan ÷ bound of this agent's executor, the wave baseline, and one step at a time. */
   executor: number;
+  /** The executor's makespan ÷ the critical path of the durations its steps really took. */
+  executorMeasured: number;
   waves: number;
   sequential: number;
 }
 
 export interface MakespanResult {
   rows: MakespanRow[];
-  mean: { executor: number; waves: number; sequential: number };
+  mean: { executor: number; executorMeasured: number; waves: number; sequential: number };
   max: { executor: number; waves: number; sequential: number };
 }
 
-/** The bound CI holds the executor to: mean makespan within 5% of the critical path. */
+/** The bound CI holds the executor to: mean makespan within 5% of the critical path of its steps' real durations. */
 export const MAKESPAN_TARGET = 1.05;
 
 export async function measureMakespan(
@@ -159,16 +178,22 @@ export async function measureMakespan(
       seed: seed0 + i,
       steps: steps.length,
       bound,
-      executor: graph / bound,
+      executor: graph.makespan / bound,
+      executorMeasured: graph.makespan / graph.measuredBound,
       waves: wave / bound,
       sequential: sequential / bound,
     });
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const of = (key: "executor" | "waves" | "sequential") => rows.map((r) => r[key]);
+  const of = (key: "executor" | "executorMeasured" | "waves" | "sequential") => rows.map((r) => r[key]);
   return {
     rows,
-    mean: { executor: mean(of("executor")), waves: mean(of("waves")), sequential: mean(of("sequential")) },
+    mean: {
+      executor: mean(of("executor")),
+      executorMeasured: mean(of("executorMeasured")),
+      waves: mean(of("waves")),
+      sequential: mean(of("sequential")),
+    },
     max: {
       executor: Math.max(...of("executor")),
       waves: Math.max(...of("waves")),
@@ -186,15 +211,16 @@ export function printMakespan(result: MakespanResult): void {
   }
   const { mean, max } = result;
   console.log(`\nexecutor: mean ${mean.executor.toFixed(3)}, max ${max.executor.toFixed(3)}`);
+  console.log(`executor ÷ critical path of the real durations: mean ${mean.executorMeasured.toFixed(3)}`);
   console.log(`wave baseline: mean ${mean.waves.toFixed(3)}, max ${max.waves.toFixed(3)}`);
   console.log(`sequential: mean ${mean.sequential.toFixed(3)}, max ${max.sequential.toFixed(3)}`);
 }
 
 /** False, with the reason printed, when the executor misses {@link MAKESPAN_TARGET}. */
 export function checkMakespan(result: MakespanResult): boolean {
-  if (result.mean.executor <= MAKESPAN_TARGET) return true;
+  if (result.mean.executorMeasured <= MAKESPAN_TARGET) return true;
   console.error(
-    `executor mean ratio ${result.mean.executor.toFixed(3)} is above the ${MAKESPAN_TARGET} target`,
+    `executor mean ratio ${result.mean.executorMeasured.toFixed(3)} (makespan ÷ critical path of the steps' real durations) is above the ${MAKESPAN_TARGET} target`,
   );
   return false;
 }
