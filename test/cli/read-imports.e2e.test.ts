@@ -71,7 +71,7 @@ const NOT_FOR_READING = {
     /^graph\/builder\.js$/,
     /^nodes\//,
     /^models\//,
-    /^tools\/(index|registry|search|llm)\.js$/,
+    /^tools\/(index|registry|search|llm|http)\.js$/,
     /^demo\//,
   ],
   packages: [
