@@ -5,7 +5,7 @@
  * lock is the truth.
  */
 import { createHash } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import {
   HOST,
   newOwner,
@@ -83,7 +83,9 @@ class PostgresThreadLeases implements ThreadLeases {
 
   /** One connection per acquire: it polls while waiting, and holds the lock once it has it. */
   async acquire(threadId: string, opts?: AcquireOptions): Promise<ThreadLease> {
-    const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+    // Imported here rather than at the top: the main entry and a SQLite CLI never load the client.
+    const { default: Pg } = await import("pg");
+    const client = new Pg.Client({ connectionString: this.url, keepAlive: true });
     client.on("error", () => {}); // an idle client's error must not crash the process; queries still fail
     try {
       await client.connect();

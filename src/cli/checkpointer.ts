@@ -2,9 +2,8 @@ import { randomUUID } from "node:crypto";
 import { closeSync, mkdirSync, openSync, statSync, unlinkSync, type Stats } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import type { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import pg from "pg";
 
 export const DEFAULT_DB = ".plan-execute/checkpoints.sqlite";
 
@@ -25,6 +24,8 @@ export interface OpenedCheckpointer {
 export async function openCheckpointer(options: { db?: string; url?: string }): Promise<OpenedCheckpointer> {
   const url = options.url;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
+    // Loaded only for a postgres:// URL: a SQLite command never pays for the PostgreSQL client.
+    const { PostgresSaver } = await import("@langchain/langgraph-checkpoint-postgres");
     const saver = PostgresSaver.fromConnString(url);
     try {
       await setupPostgres(url, saver);
@@ -128,6 +129,7 @@ function prepareSqliteFile(file: string): void {
  * (setup runs on the saver's pool); the lock goes away with the connection if the process dies.
  */
 async function setupPostgres(url: string, saver: PostgresSaver): Promise<void> {
+  const { default: pg } = await import("pg");
   const lock = new pg.Client({ connectionString: url });
   // The connection sits idle while setup runs; if the server drops it then, setup fails on its own.
   lock.on("error", () => {});

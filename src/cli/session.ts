@@ -2,7 +2,7 @@ import type { Command as ResumeCommand } from "@langchain/langgraph";
 import type { PlanExecuteAgent } from "../agent/agent.js";
 import { EnvConfigError, hasLiveModel, readEnv } from "../config/env.js";
 import { resolveSettings, type PlanExecuteContext } from "../core/settings.js";
-import { buildPlanExecuteGraph } from "../graph/builder.js";
+import { threadReader } from "../graph/reader.js";
 import type { PlanExecuteStateType } from "../core/state.js";
 import type { ModelProvider } from "../models/provider.js";
 import {
@@ -12,13 +12,11 @@ import {
   type ThreadLease,
   type ThreadLeases,
 } from "../agent/lease.js";
-import { readThread, ThreadNotFoundError, type ThreadView } from "../agent/threads.js";
-import { ToolRegistry } from "../tools/registry.js";
+import { readThread, ThreadNotFoundError, type ThreadGraph, type ThreadView } from "../agent/threads.js";
 import { CheckpointerConfigError, openCheckpointer, type OpenedCheckpointer } from "./checkpointer.js";
 import type { Flags } from "./flags.js";
 import { describeWaiting, UsageError } from "./resume-value.js";
 import { parseSettingFlags } from "./settings-flags.js";
-import { streamRun } from "./stream.js";
 
 /** What every command gets: its flags, the checkpointer, the thread leases. */
 export interface Cli {
@@ -77,13 +75,26 @@ export function exclusive<T>(cli: Cli, threadId: string, fn: (lease: ThreadLease
   return withThreadLease(cli.leases, threadId, fn, cli.flags.wait ? { waitMs: WAIT_FOR_THREAD_MS } : {});
 }
 
-/** A provider for a graph that only reads threads: nothing may call a model through it. */
+/**
+ * The graph used to read and list threads: the graph's shape without its nodes' code, so the
+ * commands that only read (`threads`, `show`, `history`, `report`, `resume` of a finished run)
+ * load no node, model or tool module.
+ */
+export function reader(cli: Cli): ThreadGraph {
+  return threadReader(cli.db.saver);
+}
+
+/** A provider for a graph that only forks threads: nothing may call a model through it. */
 const noModels: ModelProvider = (role) => {
-  throw new Error(`this graph only reads threads; it has no ${role} model`);
+  throw new Error(`this graph only reads and forks threads; it has no ${role} model`);
 };
 
-/** The graph used to read, list and fork threads: no model, no tool. */
-export function reader(cli: Cli): PlanExecuteAgent {
+/** The whole graph with no model and no tool, for `fork` (which applies an update as a node and runs a stop). */
+export async function forker(cli: Cli): Promise<PlanExecuteAgent> {
+  const [{ buildPlanExecuteGraph }, { ToolRegistry }] = await Promise.all([
+    import("../graph/builder.js"),
+    import("../tools/registry.js"),
+  ]);
   return buildPlanExecuteGraph({ models: noModels, tools: new ToolRegistry() }).compile({
     checkpointer: cli.db.saver,
   });
@@ -196,6 +207,7 @@ export async function drive(
   context?: PlanExecuteContext,
 ): Promise<number> {
   cli.touched.push(threadId);
+  const { streamRun } = await import("./stream.js");
   let next = input;
   for (;;) {
     let result;

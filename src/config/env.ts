@@ -2,7 +2,7 @@
  * The only module that reads the environment. Everything else receives these values
  * through the graph's context or through function arguments.
  */
-import { parseAllowEntry } from "../tools/http.js";
+import { parseAllowEntry } from "../tools/allow-hosts.js";
 
 export interface EnvConfig {
   openaiApiKey?: string;

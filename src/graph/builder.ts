@@ -1,5 +1,4 @@
-import { DeltaChannel, END, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import type { z } from "zod";
+import { END, START, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { createApproveStepsNode } from "../nodes/approve-steps.js";
 import { budgetGate } from "../nodes/budget-gate.js";
 import type { NodeDeps } from "../nodes/deps.js";
@@ -13,7 +12,7 @@ import { createReviewPlanNode } from "../nodes/review-plan.js";
 import { createSearchNode } from "../nodes/search.js";
 import { createStartNode } from "../nodes/start.js";
 import { createSynthesizerNode } from "../nodes/synthesizer.js";
-import { PlanExecuteContextSchema, resolveSettings, runSettings } from "../core/settings.js";
+import { resolveSettings, runSettings } from "../core/settings.js";
 import {
   routeAfterAnswerReview,
   routeAfterEvaluation,
@@ -23,14 +22,8 @@ import {
   routeAfterSearch,
   routeAfterSynthesis,
 } from "./routing.js";
-import { idRecord } from "../plan/ids.js";
-import {
-  mergeStepPatches,
-  PlanExecuteInput,
-  PlanExecuteState,
-  type PlanExecuteStateType,
-  type PlanExecuteUpdate,
-} from "../core/state.js";
+import type { PlanExecuteStateType, PlanExecuteUpdate } from "../core/state.js";
+import { planExecuteStateGraph } from "./shape.js";
 
 type Node = (
   state: PlanExecuteStateType,
@@ -47,31 +40,6 @@ function timed(node: Node): Node {
 }
 
 /**
- * What `invoke(input, { context })` accepts: any of the run settings, checked at run time. An
- * invocation names only the settings it changes. (LangGraph types a zod context as an object with
- * every key required, which would push callers to spell out defaults that hide the agent's and
- * the run's own settings; so the type is an open record: use `satisfies PlanExecuteContext`.)
- */
-const InvocationContextSchema = PlanExecuteContextSchema.partial() as unknown as z.ZodObject<
-  Record<never, never>
->;
-
-/**
- * The `steps` channel keeps its reducer and schema but is stored as deltas (LangGraph's
- * `DeltaChannel`): a checkpoint no longer carries the whole map of step records, outputs included,
- * after every node; each node's patch is saved once, as its write, and the map is rebuilt by
- * replaying the patches when a checkpoint is read (`getState`, a resume, Studio), so every reader
- * of state sees the same values as before. A run's first checkpoint (the start node's `Overwrite`)
- * is a snapshot, so a thread's earlier runs are never replayed. It was the largest part of the
- * checkpoint bytes: 50 steps of 10 KB stored 5.5× their output, now about 2× (BENCHMARKS.md).
- * The zod registry offers only last-value and reducer channels, hence the replacement here.
- */
-function storeStepsAsDeltas<G extends { channels: Record<string, unknown> }>(graph: G): G {
-  graph.channels.steps = new DeltaChannel(mergeStepPatches, { initialValueFactory: () => idRecord() });
-  return graph;
-}
-
-/**
  * The uncompiled plan-and-execute graph. Compile it with your own checkpointer, or use
  * `createPlanExecuteAgent`, which does that for you and takes the defaults as policies and limits.
  *
@@ -83,13 +51,7 @@ export function buildPlanExecuteGraph(deps: NodeDeps) {
   if (deps.defaults) resolveSettings(deps.defaults);
   const settingsOf = (state: PlanExecuteStateType, config: LangGraphRunnableConfig) =>
     runSettings(state, config.context, deps.defaults);
-  const graph = storeStepsAsDeltas(
-    new StateGraph({
-      state: PlanExecuteState,
-      input: PlanExecuteInput,
-      context: InvocationContextSchema,
-    }),
-  )
+  const graph = planExecuteStateGraph()
     .addNode("start", createStartNode(deps))
     .addNode("planner", timed(createPlannerNode(deps)))
     .addNode("review_plan", createReviewPlanNode(deps))

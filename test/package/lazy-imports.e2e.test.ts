@@ -24,6 +24,8 @@ const NOT_LOADED = [
   "csv-parse",
   "mathjs",
   "@langchain/mcp-adapters",
+  // The PostgreSQL client: the thread leases load it when a lease is first taken on PostgreSQL.
+  "pg",
 ];
 
 /** Runs `body` (ES module code) in a fresh node whose resolved module URLs are logged; returns them. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { forkThread } from "../../agent/threads.js";
 import { describeWaiting, UsageError } from "../resume-value.js";
-import { exclusive, loadThread, out, reader, type Cli } from "../session.js";
+import { exclusive, forker, loadThread, out, type Cli } from "../session.js";
 
 /**
  * `fork <thread> --checkpoint ID`: time travel into a new thread (the original is untouched). A
@@ -12,8 +12,9 @@ export default async function fork(cli: Cli, [threadId]: string[]): Promise<numb
   if (!checkpointId) throw new UsageError("fork needs --checkpoint ID (see `plan-execute history <thread>`)");
   await loadThread(cli, threadId, checkpointId);
   const newThreadId = cli.flags.thread ?? randomUUID();
+  const graph = await forker(cli);
   const forked = await exclusive(cli, newThreadId, () =>
-    forkThread(reader(cli), { threadId: threadId as string, checkpointId, newThreadId }),
+    forkThread(graph, { threadId: threadId as string, checkpointId, newThreadId }),
   );
   if (cli.flags.json) {
     const from = { thread: threadId, checkpoint: checkpointId };

@@ -20,7 +20,6 @@ async function resumeHeld(
   stop: string | undefined,
 ): Promise<number> {
   const view = await loadThread(cli, threadId);
-  const agent = await agentFor(cli, view.state);
   const f = cli.flags;
   const decided =
     f.approve ||
@@ -30,8 +29,10 @@ async function resumeHeld(
     f.finish ||
     (f.raise ?? []).length > 0;
   if (!decided) {
+    // A finished run has nothing to run: its answer is read from the checkpoint, with no model,
+    // tool or node module loaded.
     if (view.next.length === 0) return finish(cli, view.state, threadId);
-    return drive(cli, lease, agent, null, threadId);
+    return drive(cli, lease, await agentFor(cli, view.state), null, threadId);
   }
   const request = view.pending[0];
   if (!request)
@@ -52,5 +53,5 @@ async function resumeHeld(
     if (err instanceof StaleDecisionError) process.stderr.write(`${describeWaiting(threadId, request)}\n`);
     throw err;
   }
-  return drive(cli, lease, agent, new Command({ resume: value }), threadId);
+  return drive(cli, lease, await agentFor(cli, view.state), new Command({ resume: value }), threadId);
 }
