@@ -1,17 +1,15 @@
-export {
-  forcedFunction,
-  messageText,
-  openAIError,
-  startFakeOpenAI,
-  structuredName,
-  type ChatMessage,
-  type ChatRequest,
-  type ChatTool,
-  type FakeOpenAI,
-  type FakeOpenAIOptions,
-  type FakeOutcome,
-  type FakeReply,
-  type FakeScriptEntry,
-  type RecordedRequest,
-} from "./server.js";
+export { startFakeOpenAI } from "./server.js";
+export { forcedFunction, messageText, structuredName } from "./requests.js";
+export { openAIError } from "./http.js";
+export type {
+  ChatMessage,
+  ChatRequest,
+  ChatTool,
+  FakeOpenAI,
+  FakeOpenAIOptions,
+  FakeOutcome,
+  FakeReply,
+  FakeScriptEntry,
+  RecordedRequest,
+} from "./types.js";
 export { formatContext, STRICT_LIMITS, STRICT_UNSUPPORTED_KEYWORDS, strictSchemaProblems } from "./strict.js";
