@@ -4,7 +4,7 @@
  * data-analysis.ts (both re-exported here).
  */
 import { z } from "zod";
-import { Workspace } from "./files.js";
+import { Workspace } from "./workspace.js";
 import { ToolInputError, type PlanTool } from "./types.js";
 import { parseCsv, type LoadCsvOutput, type Row } from "./data-csv.js";
 import {
