@@ -153,16 +153,7 @@ export const reviewScenario: Scenario = {
           reason: "Both revenues and growth rates match the inputs, and the comparison follows from them.",
         },
       },
-      {
-        structured: {
-          complete: true,
-          supported: false,
-          problems: [
-            "The answer compares the growth rates as a multiple, but no step computed that multiple: compute it " +
-              "with the calculator from step_5 and step_6.",
-          ],
-        },
-      },
+      // No reply for the first answer: the checks fail its made-up multiple, so no model is asked.
       ANSWER_APPROVED,
     ],
     synthesizer: [answer, answer],

@@ -1,7 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { z } from "zod";
+import { z } from "zod";
 import type { RoleUsage } from "../core/state.js";
 import { zodIssueLines } from "../plan/zod-issues.js";
 
@@ -63,9 +63,11 @@ export async function invokeStructured<S extends z.ZodType, R extends z.ZodType 
     read?: R;
   },
 ): Promise<StructuredResult<z.output<R>>> {
-  const runnable = model.withStructuredOutput(schema as z.ZodType<Record<string, unknown>>, {
+  const runnable = model.withStructuredOutput(wireJsonSchema(schema), {
     name: options.name,
     includeRaw: true,
+    // ChatOpenAI sends a zod schema strict, a JSON schema only when asked; other chat models refuse the flag.
+    ...(isOpenAIClient(model) ? { strict: true } : {}),
   });
   let answer: { raw: BaseMessage; parsed: Record<string, unknown> | null };
   try {
@@ -90,6 +92,27 @@ export async function invokeStructured<S extends z.ZodType, R extends z.ZodType 
     );
   }
   return { value: result.data, usage };
+}
+
+/**
+ * The JSON schema a model is sent for `schema`: what zod makes of it, without `$schema` and without
+ * the `title` LangChain's OpenAI client would stamp on every property (its zod conversion sets each
+ * subschema's title to the schema's name): about a fifth of a plan schema's tokens, carrying nothing.
+ * The answer is still validated against the zod schema by {@link invokeStructured}.
+ */
+export function wireJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  // A plain copy: zod's result carries a Standard Schema marker, which LangChain would convert again
+  // (adding a draft-07 `$schema`).
+  const json = JSON.parse(
+    JSON.stringify(z.toJSONSchema(schema, { reused: "inline", unrepresentable: "any" })),
+  ) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
+}
+
+/** ChatOpenAI and its kin (Azure, OpenAI-compatible servers): the clients with OpenAI's strict mode. */
+function isOpenAIClient(model: BaseChatModel): boolean {
+  return "supportsStrictToolCalling" in model;
 }
 
 /**

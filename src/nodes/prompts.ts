@@ -1,18 +1,19 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
-import { encodePlan, type PlanStep } from "../plan/schema.js";
+import { encodePlan, PLAN_LIMITS_RULE, type PlanStep } from "../plan/schema.js";
 
 /**
- * How steps, tools and references work: shared by the planner and the replanner. The id grammar,
- * the size limits and the meaning of each field are in the plan schema's descriptions, which the
- * model gets with the response format: they are not repeated here.
+ * How steps, tools and references work: shared by the planner and the replanner. The plan schema's
+ * field descriptions are kept short, so the id grammar, the size limits and the reference syntax
+ * are said here, once per prompt, rather than per field in the response format.
  */
 export const PLAN_RULES = `Rules for a plan:
-- Each step calls one tool from the list; its "args" must fit the tool's signature.
+- Each step calls one tool from the list; its "args" (a JSON object in a string) must fit the tool's signature.
 - "depends_on" lists every step whose output the step needs. Steps without a dependency between them run in parallel, so do not add dependencies that are not needed.
 - Insert an earlier step's output with {{step_id.output}}, or a field of it with {{step_id.output.path.to.field}} (array items by index: .results.0). A string that is only a reference keeps the value's type, so "{{step_1.output}}" can stand for a number. Only reference steps listed in depends_on (directly or through their dependencies).
 - Prefer tools that compute (calculator) over asking a model for arithmetic.
 - "reflect": true for a quality-critical step that writes with a model (a summary, a report, an extraction), so that a critic reviews its output and the step revises it; false otherwise.
-- Pass large data by reference, never by copying it into "args".`;
+- Pass large data by reference, never by copying it into "args".
+${PLAN_LIMITS_RULE}`;
 
 export interface PlannerPromptInput {
   goal: string;

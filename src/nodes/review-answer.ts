@@ -25,8 +25,8 @@ const REVIEWER_ATTEMPTS = 2;
 /**
  * The answer review node, after the synthesizer (plan → execute → reflect at the goal level).
  * Deterministic checks first (every cited step exists and succeeded; every number comes from a
- * succeeded step or the goal), then, while the critic is on, a model reviewer (complete?
- * supported?). While the critic is on, a failed review with rounds left (`maxAnswerRevisions`)
+ * succeeded step or the goal), then, while the critic is on and only if the checks passed, a model
+ * reviewer (complete? supported?): a request is spent only on an answer the checks cannot fault. While the critic is on, a failed review with rounds left (`maxAnswerRevisions`)
  * sends its findings to the replanner, which keeps everything finished and adds steps if they can
  * help; then the answer is written again, with the findings, and reviewed again. With the critic
  * off the checks only report (no model is called). The latest review is `answerReview`.
@@ -53,6 +53,10 @@ export function createReviewAnswerNode(deps: NodeDeps) {
       if (state.finishRequested) notes.push("the model reviewer was skipped: a person asked to finish");
       else if (modelBudgets.length > 0)
         notes.push(`the model reviewer was skipped: budget reached (${modelBudgets.join(", ")})`);
+      // The checks decide first: an answer they fail goes back (or is reported) whatever a model would
+      // add, and the rewritten answer meets the model reviewer in the next round.
+      else if (findings.length > 0)
+        notes.push("the model reviewer was skipped: the checks already failed the answer");
       else {
         const verdict = await askReviewer(
           await deps.models("evaluator", settings),

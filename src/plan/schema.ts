@@ -23,51 +23,31 @@ export const PlanStepSchema = z.object({
 
 export const WirePlanStepSchema = z
   .object({
-    id: z
-      .string()
-      .describe(
-        `Unique step id such as step_1: a letter, then letters, digits, _ or - (at most ${MAX_STEP_ID_LENGTH}). ` +
-          "Never reuse the id of a finished step.",
-      ),
-    description: z
-      .string()
-      .describe(
-        `What this step does and why, in one sentence (at most ${MAX_DESCRIPTION_CHARS} characters).`,
-      ),
-    tool: z.string().describe("Name of the tool that runs this step (one of the listed tools)."),
-    args: z
-      .string()
-      .describe(
-        'The tool arguments as a JSON object encoded in a string, e.g. "{\\"query\\": \\"...\\"}" ' +
-          `(at most ${MAX_ARGS_CHARS} characters). ` +
-          "Use {{step_id.output}} or {{step_id.output.path.to.field}} to insert an earlier step's output.",
-      ),
-    depends_on: z
-      .array(z.string())
-      .describe("Ids of the steps whose outputs this step needs. Empty when it needs none."),
-    expected_output: z
-      .string()
-      .describe(
-        `What a correct output of this step looks like (at most ${MAX_EXPECTED_OUTPUT_CHARS} characters).`,
-      ),
-    reflect: z
-      .boolean()
-      .describe(
-        "True for a quality-critical step whose output a critic should review and the step revise until it is " +
-          "good enough (for steps whose tool writes with a language model; they reflect by default when the " +
-          "run's critic is on). False otherwise.",
-      ),
+    id: z.string().describe("New unique id, e.g. step_1."),
+    description: z.string().describe("What the step does, in one sentence."),
+    tool: z.string().describe("A listed tool."),
+    args: z.string().describe("The tool's arguments: a JSON object encoded as a string."),
+    depends_on: z.array(z.string()).describe("Ids of the steps whose output this step needs."),
+    expected_output: z.string().describe("What a correct output looks like."),
+    reflect: z.boolean().describe("A critic reviews the output and the step revises it."),
   })
   .strict();
 
+/**
+ * The plan schema the model is sent. Its descriptions are short on purpose: the schema travels with
+ * every planner and replanner call, so what it would repeat per field (reference syntax, the id
+ * grammar, size limits) is said once, in the plan rules of the prompt (with {@link PLAN_LIMITS_RULE}).
+ */
 export const WirePlanSchema = z
-  .object({
-    steps: z
-      .array(WirePlanStepSchema)
-      .describe("The steps, in any order; dependencies decide the order of execution."),
-  })
+  .object({ steps: z.array(WirePlanStepSchema) })
   .strict()
   .describe("A plan of tool calls that together achieve the goal.");
+
+/** The id grammar and size limits, as one rule line of the planner prompts. */
+export const PLAN_LIMITS_RULE =
+  `- Ids: a letter, then letters, digits, _ or - (at most ${MAX_STEP_ID_LENGTH}); never reuse an id. ` +
+  `At most ${MAX_DESCRIPTION_CHARS} characters per description, ${MAX_EXPECTED_OUTPUT_CHARS} per expected_output, ` +
+  `${MAX_ARGS_CHARS} per args.`;
 
 /**
  * The wire plan as it is *read*: `reflect` may be missing. Strict mode always sends it, but plans

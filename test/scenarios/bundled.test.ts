@@ -88,7 +88,8 @@ describe("the review demo scenario", () => {
     expect(reviews[0]?.findings[0]).toBe(
       `The answer states "${times}", but no step produced that number: take it from a step's result or leave it out.`,
     );
-    expect(reviews[0]?.findings[1]).toMatch(/^Reviewer: .*no step computed that multiple/);
+    // The checks caught it, so no model reviewer was asked about that answer; the next one it passed.
+    expect(reviews[0]?.findings).toHaveLength(1);
     // The round added a calculator step for it; the new answer cites it.
     expect(eventsOf(events, "replanned")).toEqual([
       expect.objectContaining({ review: true, steps: [expect.objectContaining({ id: "step_8" })] }),
@@ -109,9 +110,7 @@ describe("the review demo scenario", () => {
       ),
     ).toHaveLength(1);
     expect(
-      lines.filter((l) =>
-        /✗ answer review \(checks \+ reviewer\): The answer states ".*→ one more round$/.test(l),
-      ),
+      lines.filter((l) => /✗ answer review \(checks\): The answer states ".*→ one more round$/.test(l)),
     ).toHaveLength(1);
     expect(lines.filter((l) => l.includes("new steps for the answer review:"))).toHaveLength(1);
     expect(lines.filter((l) => l.endsWith("✓ answer review passed (checks + reviewer)"))).toHaveLength(1);
