@@ -4,6 +4,8 @@ import { z } from "zod";
 import { readEnv } from "../config/env.js";
 import { buildPlanExecuteGraph } from "../graph/builder.js";
 import { watchSaver } from "../execution/durable-writes.js";
+import { asTimeTravel, keepUpdatedDeltasWhole } from "../execution/delta-forks.js";
+import { replaySteps } from "../graph/shape.js";
 import type { PlanExecuteInput } from "../core/state.js";
 import {
   LIMIT_KEYS,
@@ -168,11 +170,29 @@ export function createPlanExecuteAgent(options: PlanExecuteAgentOptions = {}) {
   // saved before the tool runs, on savers that write asynchronously too (see durable-writes.ts).
   const checkpointer =
     typeof options.checkpointer === "object" ? watchSaver(options.checkpointer) : options.checkpointer;
-  return buildPlanExecuteGraph({ models, tools, defaults }).compile({
+  const graph = buildPlanExecuteGraph({ models, tools, defaults }).compile({
     checkpointer,
     interruptBefore: options.interruptBefore,
     ...(options.name !== undefined ? { name: options.name } : {}),
   });
+  return withTimeTravel(graph);
+}
+
+/**
+ * `updateState` on an earlier checkpoint (Studio's "edit state" in the past, an app's time travel)
+ * keeps the step records as of that checkpoint: see execution/delta-forks.ts. The saver is
+ * wrapped at the first update, so one the LangGraph server supplies later is covered too.
+ */
+function withTimeTravel<G extends { updateState: (...args: any[]) => Promise<any>; checkpointer?: unknown }>(
+  graph: G,
+): G {
+  const updateState = graph.updateState.bind(graph);
+  graph.updateState = ((config: Parameters<G["updateState"]>[0], ...rest: unknown[]) => {
+    if (typeof graph.checkpointer === "object" && graph.checkpointer !== null)
+      keepUpdatedDeltasWhole(graph.checkpointer as BaseCheckpointSaver, "steps", replaySteps);
+    return asTimeTravel(config, () => updateState(config, ...rest));
+  }) as G["updateState"];
+  return graph;
 }
 
 export type PlanExecuteAgent = ReturnType<typeof createPlanExecuteAgent>;

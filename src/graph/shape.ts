@@ -54,6 +54,14 @@ function storeStepsAsDeltas<G extends { channels: Record<string, unknown> }>(gra
   return graph;
 }
 
+/** The `steps` value from a seed (a stored value, or none) and the patches after it, oldest first. */
+export function replaySteps(seed: unknown, writes: [string, string, unknown][]): unknown {
+  const empty = new DeltaChannel(mergeStepPatches, { initialValueFactory: () => idRecord() });
+  const channel = empty.fromCheckpoint(seed as Parameters<typeof empty.fromCheckpoint>[0]);
+  channel.replayWrites(writes);
+  return channel.get();
+}
+
 /** A new, empty state graph with the plan-and-execute schemas and channels (no nodes yet). */
 export function planExecuteStateGraph() {
   return storeStepsAsDeltas(
