@@ -1,15 +1,5 @@
 export { startFakeOpenAI } from "./server.js";
 export { forcedFunction, messageText, structuredName } from "./requests.js";
 export { openAIError } from "./http.js";
-export type {
-  ChatMessage,
-  ChatRequest,
-  ChatTool,
-  FakeOpenAI,
-  FakeOpenAIOptions,
-  FakeOutcome,
-  FakeReply,
-  FakeScriptEntry,
-  RecordedRequest,
-} from "./types.js";
+export type * from "./types.js";
 export { formatContext, STRICT_LIMITS, STRICT_UNSUPPORTED_KEYWORDS, strictSchemaProblems } from "./strict.js";

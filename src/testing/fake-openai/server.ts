@@ -23,11 +23,6 @@ import type {
   RecordedRequest,
 } from "./types.js";
 
-// The server's vocabulary and helpers live in their own modules; kept importable from here too.
-export type * from "./types.js";
-export { forcedFunction, messageText, structuredName } from "./requests.js";
-export { openAIError } from "./http.js";
-
 const DEFAULT_MODELS = ["gpt-4o-mini", "gpt-4o", "gpt-4.1-mini"];
 
 /**
