@@ -142,6 +142,28 @@ describe("file tools", () => {
   });
 
   describe("symlink escapes", () => {
+    it("refuses a link into a sibling folder whose name starts with the workspace's (ws-evil next to ws)", async () => {
+      const sibling = `${ws}-evil`;
+      await mkdir(sibling);
+      await writeFile(path.join(sibling, "secret.txt"), "SIBLING SECRET");
+      await symlink(sibling, path.join(ws, "evil"), "dir");
+      const { read, list, write } = tools();
+      const err = await refusal(runTool(read, { path: "evil/secret.txt" }));
+      expect(err.message).not.toContain("SIBLING SECRET");
+      await refusal(runTool(list, { path: "evil" }));
+      await refusal(runTool(write, { path: "evil/new.txt", content: "pwned" }));
+      expect(await readdir(sibling)).toEqual(["secret.txt"]);
+    });
+
+    it("a recursive listing shows a link to an outside folder without walking into it", async () => {
+      await symlink(outside, path.join(ws, "out"), "dir");
+      await writeFile(path.join(ws, "inside.txt"), "ok");
+      const listed = JSON.stringify(await runTool(tools().list, { path: ".", recursive: true }));
+      expect(listed).toContain("inside.txt");
+      expect(listed).toContain("out");
+      expect(listed).not.toContain("secret.txt");
+    });
+
     it("refuses to read through a file symlink that points outside", async () => {
       await symlink(path.join(outside, "secret.txt"), path.join(ws, "link.txt"));
       const err = await refusal(runTool(tools().read, { path: "link.txt" }));
