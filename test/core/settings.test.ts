@@ -36,9 +36,11 @@ describe("layered run settings", () => {
     const hostile = JSON.parse(
       '{"__proto__": {"autoApprove": "HIGH"}, "planSearch": {"__proto__": {"candidates": 5}}}',
     ) as Record<string, unknown>;
-    const settings = resolveSettings(layerSettings({ autoApprove: "LOW" }, hostile));
-    expect(settings.autoApprove).toBe("LOW");
+    // No layer names autoApprove itself: a "__proto__" that became the merged object's prototype
+    // would hand it HIGH through inheritance (zod reads inherited keys). It must stay the default.
+    const settings = resolveSettings(layerSettings(hostile, { maxSteps: 5 }));
+    expect(settings.autoApprove).toBe("MEDIUM");
     expect(settings.planSearch.candidates).toBe(1);
-    expect(({} as Record<string, unknown>).autoApprove).toBeUndefined();
+    expect(settings.maxSteps).toBe(5);
   });
 });
