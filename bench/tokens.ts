@@ -32,6 +32,7 @@ import { openAIModelProvider } from "../src/models/provider.js";
 import { findReferences, isWholeReference } from "../src/plan/template.js";
 import { startFakeOpenAI, type ChatRequest, type RecordedRequest } from "../src/testing/fake-openai/index.js";
 import { ToolRegistry } from "../src/tools/registry.js";
+import { stepOutputText } from "../src/tools/prompt-text.js";
 import type { PlanStep } from "../src/plan/schema.js";
 import type { PlanTool, ToolContext } from "../src/tools/types.js";
 import { median } from "./harness.js";
@@ -304,7 +305,9 @@ function asLangChainTool(planTool: PlanTool, goal: string) {
         reportUsage: () => {},
       } as unknown as ToolContext;
       const output = await planTool.run(args, ctx);
-      return typeof output === "string" ? output : JSON.stringify(output);
+      // The ReAct model reads each result as this agent's prompts show it (the tool's compact
+      // rendering, uncut), so the comparison is of the two loops, not of two renderings.
+      return stepOutputText(output, planTool, Number.POSITIVE_INFINITY);
     },
     { name: planTool.name, description: planTool.description, schema: planTool.schema as z.ZodObject },
   );

@@ -44,15 +44,15 @@ export const REVENUE_PLAN = encodePlan([
   ),
 ]);
 
-/** The output the synthesizer prompt shows for a step: the line after `[id] description`. */
+/** The output the synthesizer prompt shows for a step: the lines after `[id] description`, to a blank line. */
 function outputOf(messages: BaseMessage[], id: string): string {
   const prompt = messages.map((m) => m.text).join("\n");
-  return new RegExp(`\\[${id}\\][^\\n]*\\n([^\\n]*)`).exec(prompt)?.[1]?.trim() ?? "(missing)";
+  return new RegExp(`\\[${id}\\][^\\n]*\\n((?:.+\\n?)*)`).exec(prompt)?.[1]?.trim() ?? "(missing)";
 }
 
+/** The revenue a search step's top result states, read off its text as a model would read it. */
 const revenueOf = (messages: BaseMessage[], id: string) =>
-  (JSON.parse(outputOf(messages, id)) as { results: { facts: { revenue_usd_billion: number } }[] }).results[0]
-    ?.facts.revenue_usd_billion;
+  /revenue of \$([\d.]+) billion/.exec(outputOf(messages, id))?.[1] ?? "(missing)";
 
 /** The final answer, written from the step results. */
 export const revenueAnswer: ScriptedReply = (messages) =>

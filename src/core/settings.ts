@@ -58,6 +58,28 @@ export const PlanExecuteContextSchema = z.object({
     .describe(
       "Largest output (serialised, in bytes) one step may add to the run's state; a larger one fails the step.",
     ),
+  promptOutputChars: z
+    .number()
+    .int()
+    .min(100)
+    .max(1_000_000)
+    .default(2_000)
+    .describe(
+      "Most characters of one step's output a critic, the synthesizer, the answer review or the replanner is shown, " +
+        "in the tool's compact rendering (search results one line each, a table as CSV); an llm step gets its " +
+        "inputs whole.",
+    ),
+  usedOutputChars: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(400)
+    .describe(
+      "The same for the output of a step that a later, successful step took as input (rows a group_by " +
+        "aggregated, search results an llm step extracted from): the synthesizer, the answer review and the " +
+        "replanner are shown this much of it and told which steps used it, whose outputs carry what was taken.",
+    ),
   retryBaseDelayMs: z.number().int().min(0).default(250).describe("First retry delay; doubles each retry."),
   retryMaxDelayMs: z.number().int().min(0).default(5_000).describe("Upper bound of one retry delay."),
   critic: z

@@ -5,14 +5,10 @@ const revenue = (step: string) => `{{${step}.output.results.0.facts.revenue_usd_
 const growth = (before: string, after: string) =>
   `(${revenue(after)} - ${revenue(before)}) / ${revenue(before)} * 100`;
 
-/** The revenue a search step found, read from its JSON line in a prompt (as a model would). */
+/** The revenue a search step's top result states, read off its text in a prompt (as a model would). */
 function revenueIn(prompt: string, step: string): number {
-  try {
-    const found = JSON.parse(resultOf(prompt, step)) as { results: { facts: Record<string, number> }[] };
-    return found.results[0]?.facts.revenue_usd_billion ?? NaN;
-  } catch {
-    return NaN;
-  }
+  const top = /^results\.0:.*?\$([\d.]+) billion/m.exec(resultOf(prompt, step));
+  return top ? Number(top[1]) : NaN;
 }
 
 const pct = (prompt: string, step: string) => `${Number(resultOf(prompt, step)).toFixed(2)}%`;

@@ -1,6 +1,7 @@
 import type { BaseMessage } from "@langchain/core/messages";
 import type { AnomaliesOutput, DescribeOutput, GroupByOutput } from "../tools/data.js";
 import { createDataTools } from "../tools/data.js";
+import { readCompactText } from "./compact-read.js";
 import { copySampleSalesCsv } from "./sample-data.js";
 import { DEFAULT_WORKSPACE } from "../tools/files.js";
 import { summarizeTool } from "../tools/summarize.js";
@@ -20,11 +21,11 @@ export function salesScenarioTools(workspace: string = DEFAULT_WORKSPACE): PlanT
   return [...createDataTools({ workspace }), summarizeTool];
 }
 
-/** The JSON output a summarize prompt shows for a dependency (`[step_id] description` then the JSON). */
+/** A data tool's output as a summarize prompt shows it (`[step_id] description`, then its compact text). */
 function blockJson<T>(prompt: string, stepId: string): T | null {
-  const line = resultOf(prompt, stepId);
+  const block = resultOf(prompt, stepId);
   try {
-    return JSON.parse(line) as T;
+    return readCompactText(block) as T;
   } catch {
     return null;
   }

@@ -50,9 +50,9 @@ export function lastHumanText(messages: { content: unknown; getType?: () => stri
   return typeof human?.content === "string" ? human.content : JSON.stringify(human?.content ?? "");
 }
 
-/** The output the synthesizer prompt shows for a step (the line after `[step_id] description`). */
+/** The output a prompt shows for a step: the lines after `[step_id] description`, to a blank line. */
 export function resultOf(prompt: string, stepId: string): string {
-  const match = prompt.match(new RegExp(`\\[${stepId}\\][^\\n]*\\n([^\\n]*)`));
+  const match = prompt.match(new RegExp(`\\[${stepId}\\][^\\n]*\\n((?:.+\\n?)*)`));
   return match?.[1]?.trim() ?? "(missing)";
 }
 

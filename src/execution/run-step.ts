@@ -7,9 +7,11 @@ import type { StepIdMap } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
 import { resolveReferences, TemplateError } from "../plan/template.js";
 import type { ToolRegistry } from "../tools/registry.js";
+import { stepOutputText } from "../tools/prompt-text.js";
 import {
   ToolInputError,
   type PlanTool,
+  type StepInput,
   type StepRevision,
   type SubAgentHost,
   type TokenUsage,
@@ -78,7 +80,7 @@ export type SubAgentParent = Pick<ToolContext, "model" | "goal" | "signal" | "re
 /** Runs one step to an outcome: resolve references, validate args, call the tool with timeout and retries. */
 export async function runStep(
   step: PlanStep,
-  dependencies: { id: string; description: string; output: unknown }[],
+  dependencies: StepInput[],
   outputs: StepIdMap<unknown>,
   opts: StepRunOptions,
   /** Args a person approved or edited: used as they are instead of resolving the plan's args again. */
@@ -171,7 +173,16 @@ export async function runStep(
                 signal,
                 idempotencyKey: `${opts.runKey}:${step.id}${revision ? `:revision-${revision.revision}` : ""}`,
                 step,
-                dependencies,
+                dependencies: dependencies.map((d) => ({
+                  ...d,
+                  text:
+                    d.text ??
+                    stepOutputText(
+                      d.output,
+                      d.tool ? opts.tools.get(d.tool) : undefined,
+                      Number.POSITIVE_INFINITY,
+                    ),
+                })),
                 model: opts.model,
                 goal: opts.goal,
                 reportUsage: (u: TokenUsage) => addTo(usage, u),

@@ -26,7 +26,8 @@ import { checkPlan, planCheckAfter } from "./plan-signal.js";
 import { gateOnConfidence } from "./confidence-gate.js";
 import { withConfidence } from "./quality-prompts.js";
 import { normaliseConfidence, type Confidence } from "../core/confidence.js";
-import { buildCriticPrompt, outputText } from "./prompts.js";
+import { stepOutputText } from "../tools/prompt-text.js";
+import { buildCriticPrompt } from "./prompts.js";
 import {
   durable,
   reflects,
@@ -135,7 +136,11 @@ export function createEvaluatorNode(deps: NodeDeps) {
         if (checks.ok && needsCritic(step, deps.tools, settings)) {
           const verdict = await askCritic(
             await deps.models("evaluator", settings),
-            buildCriticPrompt({ goal: state.goal, step, output: outputText(record.output) }),
+            buildCriticPrompt({
+              goal: state.goal,
+              step,
+              output: stepOutputText(record.output, deps.tools.get(step.tool)),
+            }),
             settings.minConfidence !== null,
           );
           criticConfidence = verdict.confidence;
@@ -192,7 +197,13 @@ async function judgeRemainingPlan(
   const finished = state.plan.flatMap((s) => {
     const record = { ...stepRecordOf(state.steps, s.id), ...patched.get(s.id) };
     return record.status === "succeeded"
-      ? [{ id: s.id, description: s.description, output: record.output }]
+      ? [
+          {
+            id: s.id,
+            description: s.description,
+            output: stepOutputText(record.output, deps.tools.get(s.tool)),
+          },
+        ]
       : [];
   });
   const remaining = state.plan.filter(
@@ -236,6 +247,7 @@ function reflectionContext(
     dependencies: step.depends_on.map((id) => ({
       id,
       description: byId.get(id)?.description ?? "",
+      tool: byId.get(id)?.tool,
       output: outputs.get(id),
     })),
     outputs,

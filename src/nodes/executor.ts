@@ -123,6 +123,7 @@ export function createExecutorNode(deps: NodeDeps) {
       const dependencies = step.depends_on.map((id) => ({
         id,
         description: byId.get(id)?.description ?? "",
+        tool: byId.get(id)?.tool,
         output: outputs.get(id),
       }));
       return limiter.run(async () => {

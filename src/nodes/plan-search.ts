@@ -6,7 +6,7 @@ import type { ProgressWriter } from "../core/events.js";
 import type { PlanExecuteStateType, PlanExecuteUpdate, RoleUsage } from "../core/state.js";
 import { invokeStructured, StructuredOutputError } from "../models/structured.js";
 import { limitIssues } from "../plan/limits.js";
-import { encodePlan, WirePlanReadSchema, WirePlanSchema, type PlanStep } from "../plan/schema.js";
+import { WirePlanReadSchema, WirePlanSchema, type PlanStep } from "../plan/schema.js";
 import {
   createTree,
   dedupeCandidates,
@@ -70,8 +70,9 @@ export function buildCandidatesPrompt(messages: BaseMessage[], k: number): BaseM
 }
 
 export function buildJudgePrompt(goal: string, tools: string, plans: readonly PlanStep[][]): BaseMessage[] {
+  // One step a line, args as the object they stand for (not the wire form's escaped string).
   const shown = plans
-    .map((p, i) => `Candidate ${i + 1}:\n${JSON.stringify(encodePlan(p).steps, null, 1)}`)
+    .map((p, i) => `Candidate ${i + 1}:\n${p.map((s) => JSON.stringify(stepForJudge(s))).join("\n")}`)
     .join("\n\n");
   return [
     new SystemMessage(
@@ -79,6 +80,11 @@ export function buildJudgePrompt(goal: string, tools: string, plans: readonly Pl
     ),
     new HumanMessage(`Goal: ${goal}\n\n${shown}`),
   ];
+}
+
+function stepForJudge(step: PlanStep) {
+  const { id, tool, args, depends_on, description, expected_output, reflect } = step;
+  return { id, tool, args, depends_on, description, expected_output, ...(reflect ? { reflect } : {}) };
 }
 
 export interface JudgeResult {
@@ -106,7 +112,11 @@ export async function judgePlans(
     note,
     usage,
   });
-  const tools = deps.tools.describeForPrompt({ goal, include: plans.flat().map((s) => s.tool) });
+  // The judge weighs steps already written: the tools they use in full, the others by name.
+  const tools = deps.tools.describeForPrompt({
+    include: plans.flat().map((s) => s.tool),
+    onlyIncluded: true,
+  });
   let answer;
   try {
     answer = await invokeStructured(

@@ -6,7 +6,6 @@ import type { PlanCheck, PlanExecuteStateType, RoleUsage } from "../core/state.j
 import { stepRecordOf } from "../core/state.js";
 import { invokeStructured, StructuredOutputError } from "../models/structured.js";
 import { encodePlan, type PlanStep } from "../plan/schema.js";
-import { outputText } from "./prompts.js";
 
 /**
  * The evaluator's judgement of the remaining plan (OpenAI strict mode: every field required), asked
@@ -31,7 +30,8 @@ export const PlanFitSchema = z
 
 export interface PlanFitPromptInput {
   goal: string;
-  finished: { id: string; description: string; output: unknown }[];
+  /** The succeeded steps, their outputs as prompt text (see `stepOutputText`). */
+  finished: { id: string; description: string; output: string }[];
   /** The steps that just succeeded (a subset of `finished`). */
   after: string[];
   remaining: PlanStep[];
@@ -40,8 +40,7 @@ export interface PlanFitPromptInput {
 export function buildPlanFitPrompt(input: PlanFitPromptInput): BaseMessage[] {
   const finished = input.finished
     .map(
-      (f) =>
-        `[${f.id}]${input.after.includes(f.id) ? " (just finished)" : ""} ${f.description}\n${outputText(f.output)}`,
+      (f) => `[${f.id}]${input.after.includes(f.id) ? " (just finished)" : ""} ${f.description}\n${f.output}`,
     )
     .join("\n\n");
   return [

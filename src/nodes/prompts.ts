@@ -6,13 +6,13 @@ import { encodePlan, PLAN_LIMITS_RULE, type PlanStep } from "../plan/schema.js";
  * field descriptions are kept short, so the id grammar, the size limits and the reference syntax
  * are said here, once per prompt, rather than per field in the response format.
  */
-export const PLAN_RULES = `Rules for a plan:
-- Each step calls one tool from the list; its "args" (a JSON object in a string) must fit the tool's signature.
-- "depends_on" lists every step whose output the step needs. Steps without a dependency between them run in parallel, so do not add dependencies that are not needed.
-- Insert an earlier step's output with {{step_id.output}}, or a field of it with {{step_id.output.path.to.field}} (array items by index: .results.0). A string that is only a reference keeps the value's type, so "{{step_1.output}}" can stand for a number. Only reference steps listed in depends_on (directly or through their dependencies).
-- Prefer tools that compute (calculator) over asking a model for arithmetic.
-- "reflect": true for a quality-critical step that writes with a model (a summary, a report, an extraction), so that a critic reviews its output and the step revises it; false otherwise.
-- Pass large data by reference, never by copying it into "args".
+export const PLAN_RULES = `Rules:
+- A step calls one listed tool; "args" is a JSON object in a string that fits its signature.
+- "depends_on": every step whose output the step needs, and no other (independent steps run in parallel).
+- {{step_id.output}} inserts a dependency's output, {{step_id.output.a.b}} a field of it (array items: .results.0); a string that is only a reference keeps the value's type (a number stays a number). Reference only steps reached through depends_on.
+- Arithmetic goes to calculator, not to a model.
+- "reflect": true for a quality-critical step that writes with a model (summary, report, extraction): a critic reviews it and it revises; else false.
+- Pass large data by reference, never copied into "args".
 ${PLAN_LIMITS_RULE}`;
 
 export interface PlannerPromptInput {
@@ -152,10 +152,4 @@ export function buildSynthesizerPrompt(input: SynthesizerPromptInput): BaseMessa
     new SystemMessage(system),
     new HumanMessage(`Goal: ${input.goal}\n\nStep results:\n${results}${failures}${tried}${review}`),
   ];
-}
-
-/** A step's output as prompt text, cut to a size a prompt can carry. */
-export function outputText(output: unknown, limit = 2_000): string {
-  const text = typeof output === "string" ? output : JSON.stringify(output);
-  return text.length > limit ? `${text.slice(0, limit)}… (${text.length - limit} more characters)` : text;
 }

@@ -1,7 +1,7 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import type { PlanStep } from "../plan/schema.js";
-import { outputText } from "./prompts.js";
+import { stepOutputText } from "../tools/prompt-text.js";
 
 /**
  * The critic's verdict on one draft of a reflecting step, as the model is asked for it (OpenAI
@@ -57,7 +57,8 @@ export interface ReflectionCriticPromptInput {
   goal: string;
   step: PlanStep;
   /** The outputs the step worked from, so that the critic can check facts against them. */
-  inputs: { id: string; description: string; output: unknown }[];
+  inputs: { id: string; description: string; output: unknown; text?: string }[];
+  /** The draft, as prompt text (see `stepOutputText`) or as the tool returned it. */
   draft: unknown;
   /** 0 for the step's first draft, then 1, 2, … for its revisions. */
   revision: number;
@@ -66,7 +67,7 @@ export interface ReflectionCriticPromptInput {
 export function buildReflectionCriticPrompt(input: ReflectionCriticPromptInput): BaseMessage[] {
   const inputs = input.inputs.length
     ? `\nInputs the step worked from:\n${input.inputs
-        .map((d) => `[${d.id}] ${d.description}\n${outputText(d.output)}`)
+        .map((d) => `[${d.id}] ${d.description}\n${stepOutputText(d.text ?? d.output)}`)
         .join("\n\n")}\n`
     : "";
   const which = input.revision === 0 ? "Draft" : `Draft (revision ${input.revision})`;
@@ -79,7 +80,7 @@ export function buildReflectionCriticPrompt(input: ReflectionCriticPromptInput):
     ),
     new HumanMessage(
       `Goal: ${input.goal}\nStep ${input.step.id}: ${input.step.description}\nExpected output: ${input.step.expected_output}\n` +
-        `${inputs}\n${which}: ${outputText(input.draft)}`,
+        `${inputs}\n${which}: ${stepOutputText(input.draft)}`,
     ),
   ];
 }

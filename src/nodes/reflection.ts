@@ -8,7 +8,8 @@ import { runStep, type StepOutcome, type StepRunOptions } from "../execution/run
 import { invokeStructured, StructuredOutputError } from "../models/structured.js";
 import type { PlanStep } from "../plan/schema.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import type { StepRevision } from "../tools/types.js";
+import { stepOutputText } from "../tools/prompt-text.js";
+import type { StepInput, StepRevision } from "../tools/types.js";
 import { stepRunName } from "../tracing/step-runs.js";
 import {
   buildReflectionCriticPrompt,
@@ -73,7 +74,7 @@ export interface ReflectionContext {
   /** The step's record with its first draft as `output`. */
   record: StepRecord;
   /** The outputs of the step's dependencies (what a revision works from, what the critic checks against). */
-  dependencies: { id: string; description: string; output: unknown }[];
+  dependencies: StepInput[];
   outputs: Map<string, unknown>;
   run: StepRunOptions;
   critic: BaseChatModel;
@@ -249,8 +250,11 @@ async function judge(ctx: ReflectionContext, revision: number, draft: unknown): 
   const prompt = buildReflectionCriticPrompt({
     goal: ctx.goal,
     step: ctx.step,
-    inputs: ctx.dependencies,
-    draft,
+    inputs: ctx.dependencies.map((d) => ({
+      ...d,
+      text: stepOutputText(d.output, d.tool ? ctx.run.tools.get(d.tool) : undefined),
+    })),
+    draft: stepOutputText(draft, ctx.run.tools.get(ctx.step.tool)),
     revision,
   });
   const usage: RoleUsage[] = [];

@@ -10,7 +10,8 @@ import {
 import type { NodeDeps } from "./deps.js";
 import { idRecord } from "../plan/ids.js";
 import { pendingRecords, proposePlan } from "./planning.js";
-import { buildReplannerPrompt, outputText } from "./prompts.js";
+import { evidenceOf } from "./evidence.js";
+import { buildReplannerPrompt } from "./prompts.js";
 import { recoveryChild } from "./search.js";
 
 /**
@@ -61,11 +62,7 @@ export function createReplannerNode(deps: NodeDeps) {
         include: [...failed, ...unfinished, ...state.rejectedPlan].map((s) => s.tool),
       }),
       maxSteps: settings.maxSteps,
-      finished: kept.map((s) => ({
-        id: s.id,
-        description: s.description,
-        output: outputText(finished.get(s.id)),
-      })),
+      finished: evidenceOf(state, kept, deps.tools, settings),
       failed: failed.map((s) => ({ ...s, error: record(s.id)?.error ?? record(s.id)?.status ?? "failed" })),
       unfinished,
       repair: repairing ? { steps: state.rejectedPlan, issues: state.validationErrors } : undefined,

@@ -3,7 +3,7 @@ import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { exceededBudgets } from "../core/budget.js";
 import { progressWriter } from "../core/events.js";
-import { runSettings } from "../core/settings.js";
+import { runSettings, type Settings } from "../core/settings.js";
 import {
   addUsage,
   stepRecordOf,
@@ -16,7 +16,8 @@ import {
 import { invokeStructured, StructuredOutputError } from "../models/structured.js";
 import { checkAnswer } from "./answer-checks.js";
 import type { NodeDeps } from "./deps.js";
-import { outputText } from "./prompts.js";
+import type { ToolLookup } from "../tools/prompt-text.js";
+import { evidenceOf } from "./evidence.js";
 import { AnswerVerdictSchema, buildAnswerReviewPrompt } from "./quality-prompts.js";
 
 /** Times the reviewer is asked for a readable verdict before its review is left out. */
@@ -60,7 +61,7 @@ export function createReviewAnswerNode(deps: NodeDeps) {
       else {
         const verdict = await askReviewer(
           await deps.models("evaluator", settings),
-          buildAnswerReviewPrompt({ goal: state.goal, answer, ...resultsOf(state) }),
+          buildAnswerReviewPrompt({ goal: state.goal, answer, ...resultsOf(state, deps.tools, settings) }),
         );
         for (const u of verdict.usage) usage = addUsage(usage, { evaluator: u });
         if (verdict.problems === null)
@@ -101,12 +102,15 @@ export function createReviewAnswerNode(deps: NodeDeps) {
 }
 
 /** The succeeded steps with their outputs and the others with why, as the reviewer is shown them. */
-function resultsOf(state: PlanExecuteStateType) {
+function resultsOf(state: PlanExecuteStateType, tools: ToolLookup, settings: Settings) {
   const record = (id: string) => stepRecordOf(state.steps, id);
   return {
-    results: state.plan
-      .filter((s) => record(s.id)?.status === "succeeded")
-      .map((s) => ({ id: s.id, description: s.description, output: outputText(record(s.id)?.output) })),
+    results: evidenceOf(
+      state,
+      state.plan.filter((s) => record(s.id)?.status === "succeeded"),
+      tools,
+      settings,
+    ),
     failures: state.plan
       .filter((s) => record(s.id)?.status !== "succeeded")
       .map((s) => ({

@@ -18,6 +18,7 @@ import { decodePlan, WirePlanReadSchema, WirePlanSchema, type PlanStep } from ".
 import { PlanStepReader } from "../plan/stream.js";
 import { validatePlan, type ValidationContext } from "../plan/validate.js";
 import { annotatedStepRun, stepRunName } from "../tracing/step-runs.js";
+import type { StepInput } from "../tools/types.js";
 import type { NodeDeps } from "./deps.js";
 import { needsCritic } from "./evaluator.js";
 import { blocked, crashLooped, rethrowControlFlow, stepRunOptions, toUpdate } from "./executor.js";
@@ -212,15 +213,20 @@ function earlyRunner(
       () => runEarlyStep(step),
     );
   const runEarlyStep = async (step: PlanStep): Promise<StepOutcome> => {
-    const dependencies: { id: string; description: string; output: unknown }[] = [];
+    const dependencies: StepInput[] = [];
     for (const dep of step.depends_on) {
       if (!outputs.has(dep)) {
         const outcome = await inFlight.get(dep)?.catch(() => undefined);
         if (outcome?.status !== "succeeded") return blocked(step, `${dep} did not succeed`);
         outputs.set(dep, outcome.output);
       }
-      const description = known.started.get(dep)?.description ?? "";
-      dependencies.push({ id: dep, description, output: outputs.get(dep) });
+      const started = known.started.get(dep);
+      dependencies.push({
+        id: dep,
+        description: started?.description ?? "",
+        tool: started?.tool,
+        output: outputs.get(dep),
+      });
     }
     return limiter.run(async () => {
       if (stepsLeft <= 0) return blocked(step, "the step budget is used up");

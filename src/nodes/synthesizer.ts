@@ -5,7 +5,8 @@ import { progressWriter } from "../core/events.js";
 import { stepRecordOf, type PlanExecuteStateType, type PlanExecuteUpdate } from "../core/state.js";
 import { usageOf } from "../models/structured.js";
 import type { NodeDeps } from "./deps.js";
-import { buildSynthesizerPrompt, outputText } from "./prompts.js";
+import { evidenceOf } from "./evidence.js";
+import { buildSynthesizerPrompt } from "./prompts.js";
 
 /** Whether the run ends without every planned step having succeeded. */
 export function isPartial(state: Pick<PlanExecuteStateType, "plan" | "steps">): boolean {
@@ -28,11 +29,7 @@ export function createSynthesizerNode(deps: NodeDeps) {
     const notDone = state.plan.filter((s) => stepRecordOf(state.steps, s.id)?.status !== "succeeded");
     const messages = buildSynthesizerPrompt({
       goal: state.goal,
-      results: succeeded.map((s) => ({
-        id: s.id,
-        description: s.description,
-        output: outputText(stepRecordOf(state.steps, s.id)?.output),
-      })),
+      results: evidenceOf(state, succeeded, deps.tools, settings),
       failures: notDone.map((s) => ({
         id: s.id,
         description: s.description,

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { Workspace } from "./workspace.js";
 import { ToolInputError, type PlanTool } from "./types.js";
 import { parseCsv, type LoadCsvOutput, type Row } from "./data-csv.js";
+import { compactText, tablePromptText } from "./prompt-text.js";
 import {
   AGGREGATIONS,
   columnsOf,
@@ -111,6 +112,7 @@ export function createDataTools(options: DataToolOptions = {}) {
     risk: "LOW",
     timeoutMs: 15_000,
     isEmptyOutput: (output) => (output as LoadCsvOutput).columns.length === 0,
+    promptText: (output) => tablePromptText(output as LoadCsvOutput),
     run: (args) => load(args.path, maxOutputBytes),
   };
 
@@ -132,6 +134,7 @@ export function createDataTools(options: DataToolOptions = {}) {
       "max; for the other columns count, distinct values and the most frequent one. Returns { rowCount, numeric, categorical }.",
     schema: DescribeArgs,
     risk: "LOW",
+    promptText: compactText,
     timeoutMs: 15_000,
     async run(args) {
       return describeRows(await rowsOf(args), args.columns);
@@ -162,6 +165,7 @@ export function createDataTools(options: DataToolOptions = {}) {
       `${DEFAULT_MAX_ANOMALIES} anomalies are listed (count says how many there are).`,
     schema: AnomalyArgs,
     risk: "LOW",
+    promptText: compactText,
     timeoutMs: 15_000,
     async run(args) {
       return findAnomalies(await rowsOf(args), args.threshold, args.column);
@@ -190,6 +194,7 @@ export function createDataTools(options: DataToolOptions = {}) {
       `(of the total) for sum and count; at most ${DEFAULT_MAX_GROUPS} groups are listed.`,
     schema: GroupArgs,
     risk: "LOW",
+    promptText: compactText,
     timeoutMs: 15_000,
     async run(args) {
       return groupRows(await rowsOf(args), args.by, args.agg, args.value);

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
 import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_LLM_ANSWER_CHARS } from "./limits.js";
+import { stepOutputText } from "./prompt-text.js";
 import {
   ToolInputError,
   type PlanTool,
@@ -67,7 +68,7 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
     const inputs = ctx.dependencies
       .map(
         (d) =>
-          `[${d.id}] ${d.description}\n${typeof d.output === "string" ? d.output : JSON.stringify(d.output)}`,
+          `[${d.id}] ${d.description}\n${d.text ?? stepOutputText(d.output, undefined, Number.POSITIVE_INFINITY)}`,
       )
       .join("\n\n");
     const messages = [

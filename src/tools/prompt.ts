@@ -19,6 +19,11 @@ export interface ToolPromptOptions {
   fullCatalogueMax?: number;
   /** At most this many ranked tools of a larger catalogue are shown in full. Default {@link PRESELECT}. */
   preselect?: number;
+  /**
+   * Only the tools in `include` are shown in full, whatever the catalogue's size: for a reader who
+   * judges steps already written (the plan search's value judge), not one who chooses tools.
+   */
+  onlyIncluded?: boolean;
 }
 
 /** Catalogues up to this size are shown whole; larger ones are cut down to what the goal needs. */
@@ -51,6 +56,7 @@ export function renderToolsForPrompt(tools: readonly PlanTool[], options: ToolPr
  */
 export function selectTools(tools: readonly PlanTool[], options: ToolPromptOptions = {}): Set<string> {
   const all = new Set(tools.map((t) => t.name));
+  if (options.onlyIncluded) return new Set([...(options.include ?? [])].filter((n) => all.has(n)));
   if (tools.length <= (options.fullCatalogueMax ?? FULL_CATALOGUE_MAX) || !options.goal?.trim()) return all;
   const chosen = new Set(tools.filter((t) => t.pinned).map((t) => t.name));
   const ranked = rankTools(tools, options.goal).filter((hit) => !chosen.has(hit.name));

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import MiniSearch from "minisearch";
 import { z } from "zod";
 import { clipText, MAX_RESULT_TEXT_CHARS, MAX_RESULT_TITLE_CHARS } from "./limits.js";
+import { searchPromptText } from "./prompt-text.js";
 import type { PlanTool } from "./types.js";
 
 /** One document of a search corpus; `facts` holds the numbers its text states, by name. */
@@ -115,6 +116,7 @@ function makeSearchTool(loadDocs: () => CorpusDoc[]): PlanTool<SearchArgs> {
     risk: "LOW",
     timeoutMs: 10_000,
     isEmptyOutput: (output) => (output as SearchOutput).results.length === 0,
+    promptText: (output) => searchPromptText(output as SearchOutput),
     async run({ query, limit }): Promise<SearchOutput> {
       index ??= buildIndex(loadDocs());
       const { search, byId } = index;

@@ -4,6 +4,7 @@ import { textOf, usageOf } from "../models/structured.js";
 import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_SUMMARY_CHARS } from "./limits.js";
 import { revisionRequest } from "./llm.js";
+import { stepOutputText } from "./prompt-text.js";
 import { ToolInputError, type PlanTool } from "./types.js";
 
 /** Each dependency's output is cut to this many characters in the prompt. */
@@ -63,7 +64,7 @@ export const summarizeTool: PlanTool<SummarizeArgs> = {
       : ctx.dependencies
           .map(
             (d) =>
-              `[${d.id}] ${d.description}\n${clip(typeof d.output === "string" ? d.output : JSON.stringify(d.output))}`,
+              `[${d.id}] ${d.description}\n${clip(d.text ?? stepOutputText(d.output, undefined, Number.POSITIVE_INFINITY))}`,
           )
           .join("\n\n");
     if (!material.trim()) {

@@ -15,7 +15,7 @@ export interface ToolContext {
   idempotencyKey: string;
   step: PlanStep;
   /** Outputs of the step's direct dependencies, in `depends_on` order. */
-  dependencies: { id: string; description: string; output: unknown }[];
+  dependencies: StepInput[];
   /** The executor's chat model, for tools that are LLM steps. */
   model: BaseChatModel;
   goal: string;
@@ -37,6 +37,21 @@ export interface ToolContext {
    * runs its model turns and tool calls durably, under the run's risk tiers. See `SubAgentHost`.
    */
   subAgent?: SubAgentHost;
+}
+
+/** One dependency's output, as a step that depends on it gets it. */
+export interface StepInput {
+  id: string;
+  description: string;
+  /** The output as the dependency's tool returned it. */
+  output: unknown;
+  /** The tool the dependency called, when known. */
+  tool?: string;
+  /**
+   * The output as a model should read it (see `PlanTool.promptText`), not cut. Set by the executor;
+   * a tool that puts its inputs into a prompt should use it rather than the output's JSON.
+   */
+  text?: string;
 }
 
 /** What a tool-calling sub-agent step gets from the run (provided by the executor). */
@@ -100,6 +115,13 @@ export interface PlanTool<Args = Record<string, unknown>> {
    * naming tools that are not registered; checked at plan validation like the args themselves.
    */
   planIssues?(args: Args, toolNames: string[]): string[];
+  /**
+   * The output as a model reads it, when plain JSON would waste its tokens (e.g. search results one
+   * line each, without ids and scores; a table as CSV). Every prompt that carries a step's output —
+   * an `llm` step's inputs, the critics', the synthesizer's, the answer review's, the replanner's —
+   * shows this; state, references and reports keep the output itself.
+   */
+  promptText?(output: unknown): string;
   /** Tool-specific emptiness (e.g. a search with no hits); an empty output fails the step. */
   isEmptyOutput?(output: unknown): boolean;
   run(args: Args, ctx: ToolContext): Promise<unknown>;

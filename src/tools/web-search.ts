@@ -1,6 +1,7 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { z } from "zod";
 import { clipText, MAX_RESULT_TEXT_CHARS, MAX_RESULT_TITLE_CHARS } from "./limits.js";
+import { searchPromptText } from "./prompt-text.js";
 import { searchArgsSchema, type SearchOutput, type SearchResult } from "./search.js";
 import { TransientToolError, type PlanTool } from "./types.js";
 
@@ -103,6 +104,7 @@ export function createWebSearchTool(options: WebSearchOptions): PlanTool<WebSear
     risk: "LOW",
     timeoutMs: options.timeoutMs ?? 20_000,
     isEmptyOutput: (output) => (output as SearchOutput).results.length === 0,
+    promptText: (output) => searchPromptText(output as SearchOutput),
     async run({ query, limit }, ctx): Promise<SearchOutput> {
       let raw: unknown;
       try {

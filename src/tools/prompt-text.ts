@@ -1,0 +1,156 @@
+/**
+ * How a model reads a tool's output. A step's output stays as the tool returned it — in state, in
+ * `{{step.output.path}}` references, in `show` and in Studio — but every prompt that carries it
+ * (an `llm` step's inputs, the critic's, the synthesizer's, the answer review's, the replanner's)
+ * shows this rendering instead of the output's JSON: the same facts, without the field names
+ * repeated per item and the fields a reader does not use (ids, ranking scores).
+ */
+import type { Cell, LoadCsvOutput } from "./data-csv.js";
+import type { SearchOutput } from "./search.js";
+import type { PlanTool } from "./types.js";
+
+/** What a prompt needs of the tools: the one a step called, for how its output reads. */
+export interface ToolLookup {
+  get(name: string): Pick<PlanTool, "promptText"> | undefined;
+}
+
+/** Most characters of one step's output a prompt carries. */
+export const OUTPUT_PROMPT_CHARS = 2_000;
+
+/**
+ * A step's output as prompt text: the tool's own rendering when it has one (`PlanTool.promptText`),
+ * a string as it is, anything else as JSON; cut to `limit` characters, with how many were left out
+ * said. A rendering that throws falls back to the JSON: an odd output must not stop the prompt.
+ */
+export function stepOutputText(
+  output: unknown,
+  tool?: Pick<PlanTool, "promptText">,
+  limit = OUTPUT_PROMPT_CHARS,
+): string {
+  let text: string | undefined;
+  if (typeof output === "string") text = output;
+  else if (tool?.promptText && output !== null && output !== undefined) {
+    try {
+      text = tool.promptText(output);
+    } catch {
+      text = undefined;
+    }
+  }
+  text ??= output === undefined ? "(no output)" : JSON.stringify(output);
+  return text.length > limit ? `${text.slice(0, limit)}… (${text.length - limit} more characters)` : text;
+}
+
+/**
+ * Search results, one line each: `results.N` (so that a reader can still name the path to one),
+ * the title, the source, the text and the facts the text does not already state. Ids and scores
+ * are left out.
+ */
+export function searchPromptText(output: SearchOutput): string {
+  if (!output.results.length) return `search "${output.query}": no results`;
+  const lines = output.results.map((r, i) => {
+    // A fact the text states in the same digits ("$60.92 billion" for 60.92) is said once.
+    const facts = Object.entries(r.facts ?? {}).filter(([, v]) => !r.text.includes(String(v)));
+    const source = r.source && r.source !== r.title ? ` (${r.source})` : "";
+    return (
+      `results.${i}: ${r.title}${source}: ${r.text}` +
+      (facts.length ? ` facts: ${facts.map(([k, v]) => `${k}=${v}`).join(", ")}` : "")
+    );
+  });
+  return [`search "${output.query}":`, ...lines].join("\n");
+}
+
+/** A cell as CSV: quoted when it holds a comma, a quote or a line break. */
+function csvCell(value: Cell): string {
+  if (value === null) return "";
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * A loaded table as its shape and its rows as CSV (the column names once, not per row). A prompt
+ * that cuts it cuts whole rows' worth of text, and says how many characters were left out.
+ */
+export function tablePromptText(output: LoadCsvOutput): string {
+  const kept = output.truncated ? ` (the first ${output.rowCount} of ${output.totalRows} rows kept)` : "";
+  return [
+    `${output.path}: ${output.rowCount} rows, columns ${output.columns.join(", ")}${kept}. rows as CSV:`,
+    output.columns.map((c) => csvCell(c)).join(","),
+    ...output.rows.map((row) => output.columns.map((c) => csvCell(row[c] ?? null)).join(",")),
+  ].join("\n");
+}
+
+type Primitive = string | number | boolean | null;
+
+function isPrimitive(value: unknown): value is Primitive {
+  return value === null || ["string", "number", "boolean"].includes(typeof value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** An object's primitive fields, with those of nested objects under dotted names; null if any is not. */
+function flatRow(value: Record<string, unknown>, prefix = "", depth = 0): Record<string, Primitive> | null {
+  const row: Record<string, Primitive> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (isPrimitive(field)) row[`${prefix}${key}`] = field;
+    else if (isPlainObject(field) && depth < 2) {
+      const nested = flatRow(field, `${prefix}${key}.`, depth + 1);
+      if (!nested) return null;
+      Object.assign(row, nested);
+    } else return null;
+  }
+  return row;
+}
+
+/** Rows with the same columns (at most 50): what a CSV table can carry without losing a value. */
+function asTable(value: unknown[]): { columns: string[]; rows: Record<string, Primitive>[] } | null {
+  if (value.length === 0 || !value.every(isPlainObject)) return null;
+  const rows: Record<string, Primitive>[] = [];
+  for (const item of value) {
+    const row = flatRow(item);
+    if (!row) return null;
+    rows.push(row);
+  }
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return columns.length <= 50 ? { columns, rows } : null;
+}
+
+function scalar(value: Primitive): string {
+  return typeof value === "string" && !/[\n\r]/.test(value) ? value : JSON.stringify(value);
+}
+
+function compactLines(value: unknown, indent: string): string[] {
+  if (!isPlainObject(value)) return [`${indent}${JSON.stringify(value)}`];
+  const lines: string[] = [];
+  for (const [key, field] of Object.entries(value)) {
+    if (isPrimitive(field)) lines.push(`${indent}${key}: ${scalar(field)}`);
+    else if (Array.isArray(field)) {
+      const table = asTable(field);
+      if (table) {
+        lines.push(`${indent}${key} (${table.rows.length} rows, as CSV):`);
+        lines.push(`${indent}${table.columns.map((c) => csvCell(c)).join(",")}`);
+        for (const row of table.rows)
+          lines.push(`${indent}${table.columns.map((c) => csvCell(row[c] ?? null)).join(",")}`);
+      } else lines.push(`${indent}${key}: ${JSON.stringify(field)}`);
+    } else if (isPlainObject(field)) {
+      lines.push(`${indent}${key}:`, ...compactLines(field, `${indent}  `));
+    } else lines.push(`${indent}${key}: ${JSON.stringify(field) ?? "null"}`);
+  }
+  return lines;
+}
+
+/**
+ * JSON data as a model reads it cheaply: one `key: value` line per field (nested objects indented,
+ * so a field's path can still be read off), and a list of like objects as a CSV table whose header
+ * names each column once — nested fields as dotted columns (`row.region`). Nothing is left out.
+ * A tool opts in with `promptText: compactText`; it suits tools that return records and
+ * statistics, not tools whose output is asked to be JSON.
+ */
+export function compactText(value: unknown): string {
+  if (Array.isArray(value)) {
+    const table = asTable(value);
+    if (table) return compactLines({ items: value }, "").join("\n");
+  }
+  return compactLines(value, "").join("\n");
+}

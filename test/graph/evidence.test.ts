@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { scriptedAgent, plan, run } from "../helpers/agent.js";
+import { fakeTool } from "../helpers/tools.js";
+import type { BaseMessage } from "@langchain/core/messages";
+
+const promptOf = (messages: BaseMessage[]) => messages.map((m) => m.text).join("\n");
+
+describe("what the synthesizer and the answer review are shown of the step results", () => {
+  const rows = Array.from({ length: 200 }, (_, i) => ({
+    region: i % 2 ? "East" : "West",
+    revenue: 1000 + i,
+  }));
+  const setup = () => {
+    const load = fakeTool("load", z.object({}).strict(), () => ({ rows }));
+    load.promptText = (output) =>
+      `rows as CSV:\nregion,revenue\n${(output as { rows: typeof rows }).rows.map((r) => `${r.region},${r.revenue}`).join("\n")}`;
+    const total = fakeTool("total", z.object({ rows: z.array(z.unknown()) }).strict(), (a) => ({
+      total: a.rows.length,
+    }));
+    return { load, total };
+  };
+
+  it("an output a later step took up is cut to usedOutputChars and names its users; a last output is shown in the tool's rendering", async () => {
+    const { load, total } = setup();
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [
+          plan(
+            { id: "load", tool: "load" },
+            { id: "sum", tool: "total", args: { rows: "{{load.output.rows}}" }, depends_on: ["load"] },
+          ),
+        ],
+        synthesizer: ["There are 200 rows [sum]."],
+      },
+      [load, total],
+    );
+    const done = await run(agent, { goal: "count the rows" }, { context: { usedOutputChars: 120 } });
+    expect(done.state.finalAnswer).toBe("There are 200 rows [sum].");
+    // State keeps the output whole.
+    expect((done.state.steps.load?.output as { rows: unknown[] }).rows).toHaveLength(200);
+    const prompt = promptOf(models.synthesizer.calls[0]!.messages);
+    const shown = /\[load\][^\n]*\n([\s\S]*?)\n\n\[sum\]/.exec(prompt)?.[1] ?? "";
+    expect(shown.startsWith("rows as CSV:\nregion,revenue\nWest,1000")).toBe(true);
+    expect(shown).toMatch(/… \(\d+ more characters, taken up by sum\)$/);
+    expect(shown.length).toBeLessThan(200);
+    expect(prompt).toContain('[sum] step sum\n{"total":200}');
+  });
+
+  it("usedOutputChars 0: only that the output was taken up; a large promptOutputChars shows an unused output whole", async () => {
+    const { load, total } = setup();
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [
+          plan(
+            { id: "load", tool: "load" },
+            { id: "sum", tool: "total", args: { rows: "{{load.output.rows}}" }, depends_on: ["load"] },
+            { id: "again", tool: "load" },
+          ),
+        ],
+        synthesizer: ["done [sum]"],
+      },
+      [load, total],
+    );
+    await run(
+      agent,
+      { goal: "count the rows" },
+      { context: { usedOutputChars: 0, promptOutputChars: 100_000 } },
+    );
+    const prompt = promptOf(models.synthesizer.calls[0]!.messages);
+    expect(prompt).toMatch(/\[load\] step load\n\(\d+ characters, taken up by sum\)/);
+    // "again" is used by no step: shown whole, all 200 rows.
+    const again = /\[again\][^\n]*\n([\s\S]*?)(\n\n|$)/.exec(prompt)?.[1] ?? "";
+    expect(again.split("\n")).toHaveLength(202);
+  });
+});

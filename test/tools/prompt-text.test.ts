@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import {
+  compactText,
+  searchPromptText,
+  stepOutputText,
+  tablePromptText,
+} from "../../src/tools/prompt-text.js";
+import { searchTool } from "../../src/tools/search.js";
+import type { ToolContext } from "../../src/tools/types.js";
+
+describe("how a model reads a tool's output", () => {
+  it("search: one line per result with its path, title, source and text; ids and scores left out; facts the text states said once", () => {
+    const text = searchPromptText({
+      query: "AMD revenue",
+      results: [
+        {
+          id: "amd-2024",
+          title: "AMD 2024",
+          text: "AMD reported revenue of $25.79 billion.",
+          source: "AMD results",
+          score: 75.579,
+          facts: { revenue_usd_billion: 25.79, employees: 28000 },
+        },
+      ],
+    });
+    expect(text).toBe(
+      'search "AMD revenue":\nresults.0: AMD 2024 (AMD results): AMD reported revenue of $25.79 billion. facts: employees=28000',
+    );
+    expect(text).not.toContain("amd-2024");
+    expect(text).not.toContain("75.579");
+    expect(searchPromptText({ query: "x", results: [] })).toBe('search "x": no results');
+  });
+
+  it("the bundled search tool renders its own output that way, and every fact and text survives", async () => {
+    const output = (await searchTool.run(
+      { query: "NVIDIA revenue fiscal 2024", limit: 3 },
+      {} as ToolContext,
+    )) as {
+      results: { text: string; facts: Record<string, number> }[];
+    };
+    const text = stepOutputText(output, searchTool, Number.POSITIVE_INFINITY);
+    for (const r of output.results) {
+      expect(text).toContain(r.text);
+      for (const v of Object.values(r.facts)) expect(text).toContain(String(v));
+    }
+    expect(text.length).toBeLessThan(JSON.stringify(output).length * 0.8);
+  });
+
+  it("a table: its shape, then its rows as CSV, quoting cells that need it", () => {
+    const text = tablePromptText({
+      path: "t.csv",
+      columns: ["name", "note", "n"],
+      rows: [
+        { name: "a", note: 'says "hi", twice', n: 1 },
+        { name: "b", note: null, n: 2.5 },
+      ],
+      rowCount: 2,
+      totalRows: 5,
+      truncated: true,
+    });
+    expect(text).toBe(
+      't.csv: 2 rows, columns name, note, n (the first 2 of 5 rows kept). rows as CSV:\nname,note,n\na,"says ""hi"", twice",1\nb,,2.5',
+    );
+  });
+
+  it("compactText: fields one a line, nested objects indented, like records as a CSV table with dotted columns", () => {
+    expect(
+      compactText({
+        threshold: 3,
+        columns: { units: { mean: 1.5 } },
+        anomalies: [
+          { index: 7, value: 99, row: { region: "West", units: 99 } },
+          { index: 9, value: 3, row: { region: "East, North", units: 3 } },
+        ],
+        tags: ["a", "b"],
+        note: "two\nlines",
+      }),
+    ).toBe(
+      [
+        "threshold: 3",
+        "columns:",
+        "  units:",
+        "    mean: 1.5",
+        "anomalies (2 rows, as CSV):",
+        "index,value,row.region,row.units",
+        "7,99,West,99",
+        '9,3,"East, North",3',
+        'tags: ["a","b"]',
+        'note: "two\\nlines"',
+      ].join("\n"),
+    );
+    // A list whose items are not flat records stays JSON: nothing is dropped.
+    expect(compactText({ items: [{ a: [1, 2] }] })).toBe('items: [{"a":[1,2]}]');
+  });
+
+  it("stepOutputText: a string as it is, JSON without a rendering, the JSON when the rendering throws, cut with the count said", () => {
+    expect(stepOutputText("plain")).toBe("plain");
+    expect(stepOutputText({ a: 1 })).toBe('{"a":1}');
+    expect(stepOutputText(undefined)).toBe("(no output)");
+    const broken = {
+      promptText: () => {
+        throw new Error("odd output");
+      },
+    };
+    expect(stepOutputText({ a: 1 }, broken)).toBe('{"a":1}');
+    expect(stepOutputText("x".repeat(150), undefined, 100)).toBe(`${"x".repeat(100)}… (50 more characters)`);
+  });
+});
