@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Overwrite, type BaseCheckpointSaver, type StateSnapshot } from "@langchain/langgraph";
 import type { ApprovalRequest } from "../core/decisions.js";
 import type { PlanExecuteStateType, StepRecord } from "../core/state.js";
+import { carryIntoFork, finishedInStoppedPass } from "./fork-tasks.js";
 
 /**
  * Thread operations shared by the CLI, Studio helpers and embedding apps: read a thread, tell its
@@ -17,6 +18,8 @@ export interface ThreadGraph {
     asNode?: string,
   ): Promise<{ configurable?: Record<string, unknown> }>;
   invoke(input: null, config: Record<string, unknown>): Promise<unknown>;
+  /** The graph's checkpointer: {@link forkThread} reads a checkpoint's pending task writes through it. */
+  checkpointer?: BaseCheckpointSaver | boolean;
 }
 
 export type ThreadStatus = "waiting" | "interrupted" | "running" | "finished" | "failed" | "unknown";
@@ -142,7 +145,11 @@ const WORK_NODES = ["start", "planner", "executor", "evaluator", "replanner", "s
  * that wrote that checkpoint, so LangGraph itself works out what runs next — nothing of the
  * source's pending writes is carried over, so a decision given there is never replayed here.
  *
- * - Steps finished at that checkpoint stay finished and never run again; the rest run.
+ * - Steps finished at that checkpoint stay finished and never run again; the rest run. That
+ *   includes steps that finished in an executor pass that stopped there (an `interrupt()` inside a
+ *   step, or a crash): their results are pending task writes, not records yet, and are carried into
+ *   the fork so its executor reads them back as a resume would (see `fork-tasks.ts`, also for what
+ *   is not carried: a step that started and never finished, and a sub-agent's own turns and calls).
  * - A decision that was made but not yet acted on (a step approved but not run) is reopened:
  *   the fork stops for a decision of its own, and its audit log records that decision.
  * - The fork is a new run (a new run id), so its stops have ids of their own and a tool's
@@ -160,6 +167,14 @@ export async function forkThread(
   const target = configOf(newThreadId);
   const snapshot = await graph.getState(configOf(options.threadId, options.checkpointId));
   const forkedFrom = { threadId: options.threadId, checkpointId: options.checkpointId };
+  const saver = typeof graph.checkpointer === "object" ? graph.checkpointer : undefined;
+  if (!saver && snapshot.tasks.some((t) => t.name === "executor")) {
+    throw new Error("forkThread needs the graph's checkpointer to fork where the executor runs next");
+  }
+  // Steps that finished in an executor pass that stopped here: carried into the fork below.
+  const carried = saver ? await finishedInStoppedPass(saver, snapshot) : [];
+  // A decided step whose task finished in that pass was acted on: it is not reopened.
+  const ranIds = new Set(carried.map((c) => c.stepId));
   if (snapshot.metadata?.source === "input" || !snapshot.parentConfig) {
     // The run's input: the fork starts the same goal from the beginning.
     const input = { goal: source.state.goal, runSettings: source.state.runSettings, forkedFrom };
@@ -168,31 +183,39 @@ export async function forkThread(
     const parent = await graph.getState(snapshot.parentConfig as { configurable: Record<string, unknown> });
     const asNode = parent.next[0];
     if (!asNode) throw new Error(`cannot tell which node wrote checkpoint ${options.checkpointId}`);
-    const { steps, ...values } = forkValues(source.state, forkedFrom);
+    const { steps, ...values } = forkValues(source.state, forkedFrom, ranIds);
     await graph.updateState(target, values, asNode);
     // The step records in an update of their own: \`steps\` is stored as deltas, and LangGraph keeps a
     // delta channel's update only on a thread that already has a checkpoint (on a new thread's first
     // update it is lost). An Overwrite, so the fork's records are exactly the source's.
     await graph.updateState(target, { steps: new Overwrite(steps) }, asNode);
   }
+  if (carried.length > 0) {
+    // At the fork's checkpoint where its executor runs next (the routing is the source's, checked below).
+    await carryIntoFork(saver!, await graph.getState(target), carried);
+  }
   let forked = await readThread(graph, newThreadId);
-  const reopened = hasReopenedDecision(source.state);
+  const reopened = hasReopenedDecision(source.state, ranIds);
   // Routing is worked out again from the state; only a reopened decision may change where it goes.
   if (!reopened && forked.next.join() !== source.next.join()) {
     throw new Error(
       `the fork would continue with ${forked.next.join(",") || "nothing"}, not ${source.next.join(",") || "nothing"} as the source did`,
     );
   }
-  if (source.pending.length > 0 || reopened) {
-    // Reach the stop (only a stop node may run here), so the fork shows what waits, as the source did.
+  // Reach the stop, so the fork shows what waits, as the source did — only when a stop node runs
+  // next: a stop inside a work node (an interrupt() in the executor) is reached when the fork is
+  // resumed. (`interruptBefore` alone does not hold a work node back: the first node a resume runs
+  // is never interrupted before.)
+  const stopNext = forked.next.length > 0 && forked.next.every((n) => !WORK_NODES.includes(n));
+  if ((source.pending.length > 0 || reopened) && stopNext) {
     await graph.invoke(null, { ...target, interruptBefore: WORK_NODES });
     forked = await readThread(graph, newThreadId);
   }
   return forked;
 }
 
-function hasReopenedDecision(state: PlanExecuteStateType): boolean {
-  return Object.values(state.steps ?? {}).some(isDecidedButNotRun);
+function hasReopenedDecision(state: PlanExecuteStateType, ran: ReadonlySet<string>): boolean {
+  return Object.values(state.steps ?? {}).some((r) => !ran.has(r.id) && isDecidedButNotRun(r));
 }
 
 function isDecidedButNotRun(record: StepRecord): boolean {
@@ -205,12 +228,14 @@ function isDecidedButNotRun(record: StepRecord): boolean {
 function forkValues(
   state: PlanExecuteStateType,
   forkedFrom: { threadId: string; checkpointId: string },
+  ran: ReadonlySet<string>,
 ): Record<string, unknown> {
   const steps: Record<string, StepRecord> = {};
   for (const [id, record] of Object.entries(state.steps ?? {})) {
-    steps[id] = isDecidedButNotRun(record)
-      ? { ...record, approval: { ...record.approval!, status: "waiting", reason: null, decidedAt: null } }
-      : record;
+    steps[id] =
+      !ran.has(id) && isDecidedButNotRun(record)
+        ? { ...record, approval: { ...record.approval!, status: "waiting", reason: null, decidedAt: null } }
+        : record;
   }
   return { ...state, steps, runId: randomUUID(), forkedFrom };
 }

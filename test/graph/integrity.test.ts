@@ -1,9 +1,14 @@
-import { Command, MemorySaver } from "@langchain/langgraph";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command, MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { ApprovalRequest } from "../../src/core/decisions.js";
 import type { ScriptedReply } from "../../src/testing/scripted.js";
 import { forkThread, readThread, threadHistory } from "../../src/agent/threads.js";
+import { llmTool } from "../../src/tools/llm.js";
 import { plan, run, scriptedAgent } from "../helpers/agent.js";
 import { fakeTool, sleep } from "../helpers/tools.js";
 
@@ -234,6 +239,172 @@ describe("forks", () => {
     expect(done.state.finalAnswer).toBe("fork done");
     // The fork ran b and c once each, and not a.
     expect(slow.calls.map((c) => c.n)).toEqual([1, 2, 3, 2, 3]);
+  });
+});
+
+const forkDir = mkdtempSync(join(tmpdir(), "pe-fork-"));
+afterAll(() => rmSync(forkDir, { recursive: true, force: true }));
+
+const savers: [string, () => BaseCheckpointSaver][] = [
+  ["memory", () => new MemorySaver()],
+  ["sqlite", () => SqliteSaver.fromConnString(join(forkDir, `${Math.random()}.sqlite`))],
+];
+
+describe.each(savers)("forks at a stop inside the executor (%s)", (_name, makeSaver) => {
+  /**
+   * A LOW lookup `a` and an llm step `w` whose sub-agent calls the HIGH mailer, independent of each
+   * other: in the first executor pass `a` finishes while `w` stops for approval inside the executor.
+   * At that stop `a`'s result is only a pending task write of the checkpoint, not yet a record.
+   */
+  const setup = () => {
+    const mail = mailer();
+    const look = lookup();
+    // The sub-agent asks for the mail until it has been told how that went; then it answers.
+    const subAgent = (messages: { content: unknown }[]): ScriptedReply =>
+      messages.some((m) => /sent to|rejected/.test(String(m.content)))
+        ? "mailed"
+        : { toolCalls: [{ name: "mail", args: { to: "a@example.com", body: "hi" } }] };
+    const { agent } = scriptedAgent(
+      {
+        planner: [
+          plan(
+            { id: "a", tool: "lookup", args: { key: "x" } },
+            { id: "w", tool: "llm", args: { prompt: "mail a", tools: ["mail"] } },
+          ),
+        ],
+        executor: Array.from({ length: 12 }, () => subAgent),
+        synthesizer: ["answer 1", "answer 2", "answer 3"],
+      },
+      [look, mail, llmTool],
+      makeSaver(),
+    );
+    return { agent, mail, look };
+  };
+  const CTX = { maxAnswerRevisions: 0, maxReplans: 0 };
+
+  /** Runs thread `thread` to the sub-agent's stop; the checkpoint it waits at. */
+  const toStop = async (agent: ReturnType<typeof setup>["agent"], thread: string) => {
+    const first = await run(agent, { goal: "g" }, { thread, context: CTX });
+    expect(requestOf(first.interrupts)).toMatchObject({ type: "step_approval", steps: [{ tool: "mail" }] });
+    const atStop = await readThread(agent, thread);
+    expect(atStop.status).toBe("waiting");
+    // a finished in that pass, but only as a pending write: its record still says pending.
+    expect(atStop.state.steps.a?.status ?? "pending").toBe("pending");
+    return atStop;
+  };
+
+  /** Takes a fork to its sub-agent stop (it may already be there) and answers it. */
+  const answerFork = async (agent: ReturnType<typeof setup>["agent"], thread: string, value: unknown) => {
+    let view = await readThread(agent, thread);
+    if (view.status !== "waiting") {
+      await run(agent, null, { thread });
+      view = await readThread(agent, thread);
+    }
+    expect(view.status).toBe("waiting");
+    expect(view.pending[0]).toMatchObject({ type: "step_approval", steps: [{ tool: "mail" }] });
+    return run(agent, resume(value), { thread });
+  };
+
+  it("carries a step that finished in the stopped pass into the fork: it does not run again", async () => {
+    const { agent, mail, look } = setup();
+    const atStop = await toStop(agent, "X");
+    expect(look.calls).toHaveLength(1);
+
+    const fork = await forkThread(agent, {
+      threadId: "X",
+      checkpointId: atStop.checkpointId!,
+      newThreadId: "XF",
+    });
+    // As at the source's stop, a's record is written when the executor's pass ends (in the fork).
+    expect(fork.next).toEqual(["executor"]);
+    const done = await answerFork(agent, "XF", { action: "approve" });
+    expect(done.state.finalAnswer).not.toBeNull();
+    expect(look.calls).toHaveLength(1);
+    expect(mail.calls).toHaveLength(1);
+    expect(done.state.steps.a).toMatchObject({ status: "succeeded", output: "value of x", attempts: 1 });
+    expect(done.state.steps.w?.status).toBe("succeeded");
+
+    // The source, resumed, reads its own pending write back: still one lookup in all.
+    const source = await run(agent, resume({ action: "reject", reason: "not from here" }), { thread: "X" });
+    expect(source.state.finalAnswer).not.toBeNull();
+    expect(look.calls).toHaveLength(1);
+    expect(mail.calls).toHaveLength(1);
+    expect(source.state.steps.a).toMatchObject({ status: "succeeded", output: "value of x" });
+  });
+
+  it("forked twice from the same stop, neither fork runs the finished step; forking runs no work itself", async () => {
+    const { agent, mail, look } = setup();
+    const atStop = await toStop(agent, "Y");
+    const calls = () => [look.calls.length, mail.calls.length];
+    const one = await forkThread(agent, {
+      threadId: "Y",
+      checkpointId: atStop.checkpointId!,
+      newThreadId: "Y1",
+    });
+    const two = await forkThread(agent, {
+      threadId: "Y",
+      checkpointId: atStop.checkpointId!,
+      newThreadId: "Y2",
+    });
+    // The stop is inside the executor: each fork waits to be resumed, and forking called no tool.
+    expect([one.status, two.status]).toEqual(["interrupted", "interrupted"]);
+    expect(calls()).toEqual([1, 0]);
+    const approved = await answerFork(agent, "Y1", { action: "approve" });
+    const rejected = await answerFork(agent, "Y2", { action: "reject", reason: "no" });
+    expect(calls()).toEqual([1, 1]);
+    for (const end of [approved, rejected]) {
+      expect(end.state.steps.a).toMatchObject({ status: "succeeded", output: "value of x", attempts: 1 });
+      expect(end.state.finalAnswer).not.toBeNull();
+    }
+    expect(approved.state.steps.w?.subAgentCalls?.map((c) => c.decision)).toEqual(["approved"]);
+    expect(rejected.state.steps.w?.subAgentCalls?.map((c) => c.decision)).toEqual(["rejected"]);
+  });
+
+  it("a step that started and never finished at the fork point runs again in the fork (as after a crash)", async () => {
+    // `slow` is running when the run is cut off (the process-death stand-in: an abort); `a` had finished.
+    const look = lookup();
+    const slowStarted: number[] = [];
+    const slow = fakeTool("slow", z.object({ n: z.number() }).strict(), async (_a, signal) => {
+      slowStarted.push(Date.now());
+      if (slowStarted.length === 1)
+        await new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("cut"))));
+      return "slow done";
+    });
+    const { agent } = scriptedAgent(
+      {
+        planner: [
+          plan({ id: "a", tool: "lookup", args: { key: "x" } }, { id: "s", tool: "slow", args: { n: 1 } }),
+        ],
+        synthesizer: ["fork answer"],
+      },
+      [look, slow],
+      makeSaver(),
+    );
+    const controller = new AbortController();
+    const cut = agent
+      .invoke({ goal: "g" } as never, {
+        configurable: { thread_id: "Z" },
+        context: CTX,
+        signal: controller.signal,
+      })
+      .catch((e: unknown) => e);
+    while (slowStarted.length === 0 || look.calls.length === 0) await sleep(5);
+    await sleep(20); // a's result is saved
+    controller.abort();
+    await cut;
+    const atCut = await readThread(agent, "Z");
+    expect(atCut.next).toEqual(["executor"]);
+    const fork = await forkThread(agent, {
+      threadId: "Z",
+      checkpointId: atCut.checkpointId!,
+      newThreadId: "ZF",
+    });
+    expect(fork.status).toBe("interrupted");
+    const done = await run(agent, null, { thread: "ZF" });
+    expect(done.state.finalAnswer).toBe("fork answer");
+    expect(look.calls).toHaveLength(1);
+    expect(slowStarted).toHaveLength(2);
+    expect(done.state.steps.s).toMatchObject({ status: "succeeded", output: "slow done" });
   });
 });
 
