@@ -415,7 +415,8 @@ names and arguments), 3 per request, plus the tool definitions and the response 
 The ReAct script favours the baseline: independent calls go out as parallel tool calls of one turn; work this agent
 gives a model step (\`llm\`, \`summarize\`) the ReAct model does itself inside its next message, at no extra request;
 it gets no system prompt; and where this agent passes a load_csv step's rows by reference, ReAct passes the file's
-\`path\` instead of copying the rows.
+\`path\` instead of copying the rows. Both read a tool's result in the same rendering (the tool's \`promptText\`:
+search results one line each, tables as CSV), so the comparison is of the two loops, not of two renderings.
 
 ${table(
   [
