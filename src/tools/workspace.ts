@@ -86,8 +86,14 @@ export class Workspace {
         break;
       } catch (err) {
         const code = errnoCode(err);
-        if (code !== "ENOENT" && code !== "ENOTDIR") throw err;
         if (current === root) throw err;
+        // Said in workspace terms: the system's message would name the host's absolute path.
+        if (code === "ELOOP") {
+          throw new ToolInputError(`${shown} goes through a loop of symbolic links; refused`);
+        }
+        if (code !== "ENOENT" && code !== "ENOTDIR") {
+          throw new ToolInputError(`${shown} cannot be resolved in the workspace (${code ?? "error"})`);
+        }
         if (code === "ENOENT" && (await lstat(current).catch(() => undefined))?.isSymbolicLink()) {
           throw new ToolInputError(
             `${shown} goes through a symbolic link whose target does not exist; refused, since it could lead outside the workspace`,

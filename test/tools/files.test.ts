@@ -164,6 +164,23 @@ describe("file tools", () => {
       expect(listed).not.toContain("secret.txt");
     });
 
+    it("refuses a loop of symbolic links for every tool, in workspace terms, without the host's path", async () => {
+      await symlink(path.join(ws, "b"), path.join(ws, "a"));
+      await symlink(path.join(ws, "a"), path.join(ws, "b"));
+      const { read, list, write, del } = tools();
+      for (const [tool, args] of [
+        [read, { path: "a" }],
+        [read, { path: "a/x.txt" }],
+        [list, { path: "a" }],
+        [write, { path: "a/new.txt", content: "x" }],
+        [del, { path: "a/x.txt" }],
+      ] as const) {
+        const err = await refusal(tool.run(args as never, undefined as never));
+        expect(err.message).toMatch(/loop of symbolic links/);
+        expect(err.message).not.toContain(ws);
+      }
+    });
+
     it("refuses to read through a file symlink that points outside", async () => {
       await symlink(path.join(outside, "secret.txt"), path.join(ws, "link.txt"));
       const err = await refusal(runTool(tools().read, { path: "link.txt" }));
