@@ -426,6 +426,7 @@ ${table(
     "this agent, lean prompt",
     "ReAct ÷ lean (input)",
     "ReAct ÷ schema (input)",
+    "critic off: input (requests), ReAct ÷",
     "plan tools listed by name only",
   ],
   r.tokens.map((t) => [
@@ -435,6 +436,9 @@ ${table(
     `${n0(t.lean.input)} / ${n0(t.lean.output)} (${t.lean.requests})`,
     `**${x2(t.inputRatio)}**`,
     x2(t.inputRatioSchema),
+    t.leanNoCritic
+      ? `${n0(t.leanNoCritic.input)} (${t.leanNoCritic.requests}), ${x2(t.react.input / t.leanNoCritic.input)}`
+      : "–",
     t.nameOnly.join(", ") || "–",
   ]),
 )}

@@ -121,7 +121,12 @@ async function withWorkspace<T>(
 }
 
 /** This agent on `scenario`, through ChatOpenAI and the scenario's local server. Approvals are given. */
-export function runPlanExecute(scenario: Scenario, prompt: "lean" | "schema"): Promise<AgentRun> {
+export function runPlanExecute(
+  scenario: Scenario,
+  prompt: "lean" | "schema",
+  /** Settings over the scenario's own (e.g. `{ critic: "off" }`). */
+  overrides: Record<string, unknown> = {},
+): Promise<AgentRun> {
   return withWorkspace(scenario, async (dirs) => {
     const calls: Call[] = [];
     const tools = scenarioTools({ ...dirs, latency: false }).map((t): PlanTool => ({
@@ -140,7 +145,7 @@ export function runPlanExecute(scenario: Scenario, prompt: "lean" | "schema"): P
       });
       const config = {
         configurable: { thread_id: `tokens-${scenario.name}` },
-        context: { ...scenario.context, ...localModelSettings() },
+        context: { ...scenario.context, ...overrides, ...localModelSettings() },
       };
       let result = await agent.invoke({ goal: scenario.goal }, config);
       for (let stops = 0; (result as { __interrupt__?: unknown[] }).__interrupt__?.length; stops++) {
@@ -150,7 +155,7 @@ export function runPlanExecute(scenario: Scenario, prompt: "lean" | "schema"): P
       if (!result.finalAnswer) throw new Error(`${scenario.name}: no final answer (${result.error})`);
       const planner = server.chatRequests.find((r) => r.body?.model === localModelSettings().plannerModel);
       const system = String(planner?.body?.messages[0]?.content ?? "");
-      const toolList = system.split("\nTools:\n")[1]?.split("\n\nRules for a plan")[0] ?? "";
+      const toolList = system.split("\nTools:\n")[1]?.split("\n\nRules:")[0] ?? "";
       return {
         requests: server.chatRequests.map(requestTokens),
         calls,
@@ -320,6 +325,11 @@ export interface TokenRow {
   reactRowsCopied: { requests: number; input: number; output: number };
   schema: { requests: number; input: number; output: number; plannerSystem: number; plannerTools: number };
   lean: { requests: number; input: number; output: number; plannerSystem: number; plannerTools: number };
+  /**
+   * This agent with the scenario's LLM critic and answer review off (`critic: "off"`), for scenarios
+   * that turn them on: the same plan without the quality loops, which the ReAct loop does not have.
+   */
+  leanNoCritic: { requests: number; input: number; output: number } | null;
   /** Tools of the scenario's first plan that the lean planner prompt listed by name only. */
   nameOnly: string[];
   /** ReAct input tokens ÷ this agent's (lean prompt). */
@@ -342,6 +352,9 @@ export async function measureTokens(
   for (const scenario of options.scenarios ?? SCENARIOS) {
     const lean = await runPlanExecute(scenario, "lean");
     const schema = options.schema === false ? null : await runPlanExecute(scenario, "schema");
+    const critic = (scenario.context as { critic?: string } | undefined)?.critic;
+    const noCritic =
+      critic && critic !== "off" ? await runPlanExecute(scenario, "lean", { critic: "off" }) : null;
     const react = await runReact(scenario, lean);
     // Only worth a run where ReAct would call differently (a plan that passes load_csv rows on).
     const differs =
@@ -362,6 +375,7 @@ export async function measureTokens(
       reactRowsCopied: totals(copied.requests),
       schema: agent(schema),
       lean: agent(lean),
+      leanNoCritic: noCritic ? totals(noCritic.requests) : null,
       nameOnly: planTools.filter((t) => !lean.plannerFull.includes(t)),
       inputRatio: 0,
       inputRatioSchema: 0,
@@ -375,13 +389,13 @@ export async function measureTokens(
 
 export function printTokens(rows: TokenRow[]): void {
   console.log(
-    "scenario  ReAct in/out (req)   schema prompt in/out (req)  lean prompt in/out (req)  ReAct÷lean  ReAct÷schema  name-only plan tools",
+    "scenario  ReAct in/out (req)   schema prompt in/out (req)  lean prompt in/out (req)  ReAct÷lean  ReAct÷schema  critic off: in (req), ReAct÷  name-only plan tools",
   );
   const cell = (x: { input: number; output: number; requests: number }) =>
     `${x.input}/${x.output} (${x.requests})`.padEnd(20);
   for (const r of rows) {
     console.log(
-      `${r.scenario.padEnd(9)} ${cell(r.react)} ${cell(r.schema)}        ${cell(r.lean)}  ${r.inputRatio.toFixed(2).padStart(8)}×  ${r.inputRatioSchema.toFixed(2).padStart(10)}×  ${r.nameOnly.join(", ") || "-"}`,
+      `${r.scenario.padEnd(9)} ${cell(r.react)} ${cell(r.schema)}        ${cell(r.lean)}  ${r.inputRatio.toFixed(2).padStart(8)}×  ${r.inputRatioSchema.toFixed(2).padStart(10)}×  ${(r.leanNoCritic ? `${r.leanNoCritic.input} (${r.leanNoCritic.requests}), ${(r.react.input / r.leanNoCritic.input).toFixed(2)}×` : "-").padEnd(22)}  ${r.nameOnly.join(", ") || "-"}`,
     );
   }
   const ratios = rows.map((r) => r.inputRatio);

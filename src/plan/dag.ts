@@ -86,3 +86,23 @@ export function waves<T extends DagNode>(nodes: readonly T[]): T[][] {
   for (const node of nodes) (result[depthOf(node.id)] ??= []).push(node);
   return result.filter((w) => w !== undefined);
 }
+
+/** Column of each step in its version's graph: 0 without dependencies, else 1 + the deepest one. */
+export function dependencyDepths(steps: readonly DagNode[]): Map<string, number> {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const depth = new Map<string, number>();
+  const visiting = new Set<string>();
+  const visit = (id: string): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (visiting.has(id)) return 0; // a cycle (never in a validated plan): stop here
+    visiting.add(id);
+    const deps = (byId.get(id)?.depends_on ?? []).filter((d) => byId.has(d));
+    const d = deps.length ? 1 + Math.max(...deps.map(visit)) : 0;
+    visiting.delete(id);
+    depth.set(id, d);
+    return d;
+  };
+  for (const s of steps) visit(s.id);
+  return depth;
+}

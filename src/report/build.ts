@@ -3,6 +3,7 @@ import type { PlanExecuteStateType, RoleUsage, StepRecord } from "../core/state.
 import { estimateCost, type Price } from "../core/budget.js";
 import { MODEL_ROLES } from "../core/roles.js";
 import type { PlanStep } from "../plan/schema.js";
+import { dependencyDepths } from "../plan/dag.js";
 import type { SearchTree } from "../plan/search.js";
 import {
   readThread,
@@ -231,26 +232,6 @@ function reportSteps(
       cited: false,
     } satisfies ReportStep;
   });
-}
-
-/** Column of each step in its version's graph: 0 without dependencies, else 1 + the deepest one. */
-export function dependencyDepths(steps: { id: string; depends_on: string[] }[]): Map<string, number> {
-  const byId = new Map(steps.map((s) => [s.id, s]));
-  const depth = new Map<string, number>();
-  const visiting = new Set<string>();
-  const visit = (id: string): number => {
-    const known = depth.get(id);
-    if (known !== undefined) return known;
-    if (visiting.has(id)) return 0; // a cycle (never in a validated plan): stop here
-    visiting.add(id);
-    const deps = (byId.get(id)?.depends_on ?? []).filter((d) => byId.has(d));
-    const d = deps.length ? 1 + Math.max(...deps.map(visit)) : 0;
-    visiting.delete(id);
-    depth.set(id, d);
-    return d;
-  };
-  for (const s of steps) visit(s.id);
-  return depth;
 }
 
 function attemptsOf(record: StepRecord | undefined): ReportAttempt[] {

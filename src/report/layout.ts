@@ -1,4 +1,4 @@
-import { dependencyDepths } from "./build.js";
+import { dependencyDepths } from "../plan/dag.js";
 
 export interface DagInput {
   id: string;
