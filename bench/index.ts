@@ -327,6 +327,9 @@ function renderMarkdown(r: Results & { info: Machine; seconds: number; chartDir:
   const ratios = r.tokens.map((t) => t.inputRatio);
   const minRatio = Math.min(...ratios);
   const medRatio = median(ratios);
+  // Like for like: the scenarios that turn the critic on, measured with it off (the ReAct loop has none).
+  const likeRatios = r.tokens.map((t) => t.react.input / (t.leanNoCritic ?? t.lean).input);
+  const withCritic = r.tokens.filter((t) => t.leanNoCritic);
   const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
   const sales = r.tokens.find((t) => t.scenario === "sales");
   const cliBase = r.cli[0]?.cpuMs ?? 0;
@@ -416,7 +419,13 @@ The ReAct script favours the baseline: independent calls go out as parallel tool
 gives a model step (\`llm\`, \`summarize\`) the ReAct model does itself inside its next message, at no extra request;
 it gets no system prompt; and where this agent passes a load_csv step's rows by reference, ReAct passes the file's
 \`path\` instead of copying the rows. Both read a tool's result in the same rendering (the tool's \`promptText\`:
-search results one line each, tables as CSV), so the comparison is of the two loops, not of two renderings.
+search results one line each, tables as CSV), so the comparison is of the two loops, not of two renderings. This
+agent's prompts show step outputs that way, cut to 2,000 characters, and an output a later step took up to 400 in the
+synthesizer's, the answer review's and the replanner's prompts (\`promptOutputChars\`, \`usedOutputChars\`).
+
+The scenarios ${withCritic.map((t) => `\`${t.scenario}\``).join(", ")} turn on the LLM critic and the answer review
+(\`critic: "llm_steps"\`), which the ReAct loop does not have; each also runs with \`critic: "off"\` (same plan, no
+critique, revision or answer review), the work the ReAct baseline does.
 
 ${table(
   [
@@ -444,8 +453,10 @@ ${table(
 )}
 
 Input tokens, ReAct ÷ this agent: minimum ${x2(minRatio)} (target ≥ 3× on every scenario: ${verdict(minRatio >= 3)}),
-median ${x2(medRatio)} (target ≥ 5×: ${verdict(medRatio >= 5)}). Output tokens are higher for this agent: a plan
-is a longer answer than a tool call.
+median ${x2(medRatio)} (target ≥ 5×: ${verdict(medRatio >= 5)}). Like for like (critic off where a scenario turns it
+on): minimum ${x2(Math.min(...likeRatios))} (${verdict(Math.min(...likeRatios) >= 3)}), median ${x2(median(likeRatios))}
+(${verdict(median(likeRatios) >= 5)}). Output tokens are higher for this agent: a plan is a longer answer than a tool
+call.
 ${
   sales
     ? `If the ReAct model copied the rows into its calls, as the plan's references literally resolve, sales would cost it
