@@ -13,6 +13,7 @@ import type { SubAgentCall } from "../core/state.js";
 import { actionDigest, digestOf } from "../plan/digest.js";
 import type { PlanStep } from "../plan/schema.js";
 import type { ToolRegistry } from "../tools/registry.js";
+import { stepOutputText } from "../tools/prompt-text.js";
 import type { SubAgentHost, TokenUsage, ToolContext } from "../tools/types.js";
 import { stepRunName, traceToolRun } from "../tracing/step-runs.js";
 import { withTimeout } from "./retry.js";
@@ -250,7 +251,8 @@ async function runTool(
           opts.parent.signal,
         ),
     );
-    const text = typeof output === "string" ? output : (JSON.stringify(output) ?? "");
+    // The model reads the result as every prompt shows a tool's output (its `promptText`).
+    const text = output === undefined ? "" : stepOutputText(output, tool, Number.POSITIVE_INFINITY);
     return { ok: true, text: clip(text, MAX_RESULT_CHARS), error: null, usage };
   } catch (err) {
     if (isGraphBubbleUp(err)) throw err;

@@ -139,7 +139,7 @@ export function createEvaluatorNode(deps: NodeDeps) {
             buildCriticPrompt({
               goal: state.goal,
               step,
-              output: stepOutputText(record.output, deps.tools.get(step.tool)),
+              output: stepOutputText(record.output, deps.tools.get(step.tool), settings.promptOutputChars),
             }),
             settings.minConfidence !== null,
           );
@@ -201,7 +201,7 @@ async function judgeRemainingPlan(
           {
             id: s.id,
             description: s.description,
-            output: stepOutputText(record.output, deps.tools.get(s.tool)),
+            output: stepOutputText(record.output, deps.tools.get(s.tool), settings.promptOutputChars),
           },
         ]
       : [];
@@ -254,6 +254,7 @@ function reflectionContext(
     run: stepRunOptions(state, config, deps, settings, pass.emit, models.executor),
     critic: models.evaluator,
     maxRevisions: settings.maxRevisions,
+    promptOutputChars: settings.promptOutputChars,
     askConfidence: settings.minConfidence !== null,
     ...pass,
   };

@@ -56,10 +56,13 @@ export function withConfidence<T extends z.ZodRawShape>(
 export interface ReflectionCriticPromptInput {
   goal: string;
   step: PlanStep;
-  /** The outputs the step worked from, so that the critic can check facts against them. */
+  /**
+   * The outputs the step worked from, so that the critic can check facts against them; `text`, when
+   * given, is shown as it is (already rendered and cut, see `stepOutputText`).
+   */
   inputs: { id: string; description: string; output: unknown; text?: string }[];
-  /** The draft, as prompt text (see `stepOutputText`) or as the tool returned it. */
-  draft: unknown;
+  /** The draft as prompt text (already rendered and cut, see `stepOutputText`). */
+  draft: string;
   /** 0 for the step's first draft, then 1, 2, … for its revisions. */
   revision: number;
 }
@@ -67,7 +70,7 @@ export interface ReflectionCriticPromptInput {
 export function buildReflectionCriticPrompt(input: ReflectionCriticPromptInput): BaseMessage[] {
   const inputs = input.inputs.length
     ? `\nInputs the step worked from:\n${input.inputs
-        .map((d) => `[${d.id}] ${d.description}\n${stepOutputText(d.text ?? d.output)}`)
+        .map((d) => `[${d.id}] ${d.description}\n${d.text ?? stepOutputText(d.output)}`)
         .join("\n\n")}\n`
     : "";
   const which = input.revision === 0 ? "Draft" : `Draft (revision ${input.revision})`;
@@ -80,7 +83,7 @@ export function buildReflectionCriticPrompt(input: ReflectionCriticPromptInput):
     ),
     new HumanMessage(
       `Goal: ${input.goal}\nStep ${input.step.id}: ${input.step.description}\nExpected output: ${input.step.expected_output}\n` +
-        `${inputs}\n${which}: ${stepOutputText(input.draft)}`,
+        `${inputs}\n${which}: ${input.draft}`,
     ),
   ];
 }

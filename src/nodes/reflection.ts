@@ -79,6 +79,8 @@ export interface ReflectionContext {
   run: StepRunOptions;
   critic: BaseChatModel;
   maxRevisions: number;
+  /** Most characters of one output the critic is shown (`promptOutputChars`). */
+  promptOutputChars: number;
   /** The run gates on confidence (`minConfidence`): the critic is asked for its confidence too. */
   askConfidence?: boolean;
   emit: ProgressWriter;
@@ -252,9 +254,9 @@ async function judge(ctx: ReflectionContext, revision: number, draft: unknown): 
     step: ctx.step,
     inputs: ctx.dependencies.map((d) => ({
       ...d,
-      text: stepOutputText(d.output, d.tool ? ctx.run.tools.get(d.tool) : undefined),
+      text: stepOutputText(d.output, d.tool ? ctx.run.tools.get(d.tool) : undefined, ctx.promptOutputChars),
     })),
-    draft: stepOutputText(draft, ctx.run.tools.get(ctx.step.tool)),
+    draft: stepOutputText(draft, ctx.run.tools.get(ctx.step.tool), ctx.promptOutputChars),
     revision,
   });
   const usage: RoleUsage[] = [];

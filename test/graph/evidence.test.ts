@@ -74,3 +74,35 @@ describe("what the synthesizer and the answer review are shown of the step resul
     expect(again.split("\n")).toHaveLength(202);
   });
 });
+
+describe("what the reflection critic is shown", () => {
+  it("the step's inputs and draft in the tool's rendering, cut to promptOutputChars; the llm step itself gets its input whole", async () => {
+    const { llmTool } = await import("../../src/tools/llm.js");
+    const long = fakeTool("long", z.object({}).strict(), () => ({ rows: "x".repeat(5_000) }));
+    long.promptText = (output) => `LONG ${(output as { rows: string }).rows}`;
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [
+          plan(
+            { id: "src", tool: "long" },
+            { id: "w", tool: "llm", args: { prompt: "sum up" }, depends_on: ["src"] },
+          ),
+        ],
+        executor: ["y".repeat(1_000)],
+        evaluator: [{ structured: { pass: true, score: 0.9, reason: "fine" } }],
+        synthesizer: ["done [w]"],
+      },
+      [long, llmTool],
+    );
+    await run(
+      agent,
+      { goal: "g" },
+      { context: { critic: "llm_steps", maxAnswerRevisions: 0, promptOutputChars: 300 } },
+    );
+    const stepPrompt = promptOf(models.executor.calls[0]!.messages);
+    expect(stepPrompt).toContain(`LONG ${"x".repeat(5_000)}`);
+    const criticPrompt = promptOf(models.evaluator.calls[0]!.messages);
+    expect(criticPrompt).toContain(`[src] step src\nLONG ${"x".repeat(295)}… (4705 more characters)`);
+    expect(criticPrompt).toContain(`Draft: ${"y".repeat(300)}… (700 more characters)`);
+  });
+});
