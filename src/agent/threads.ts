@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Overwrite, type BaseCheckpointSaver, type StateSnapshot } from "@langchain/langgraph";
 import type { ApprovalRequest } from "../core/decisions.js";
 import type { PlanExecuteStateType, StepRecord } from "../core/state.js";
-import { carryIntoFork, finishedInStoppedPass } from "./fork-tasks.js";
+import { carryIntoFork, carriedFromStoppedPass } from "./fork-tasks.js";
 
 /**
  * Thread operations shared by the CLI, Studio helpers and embedding apps: read a thread, tell its
@@ -148,8 +148,10 @@ const WORK_NODES = ["start", "planner", "executor", "evaluator", "replanner", "s
  * - Steps finished at that checkpoint stay finished and never run again; the rest run. That
  *   includes steps that finished in an executor pass that stopped there (an `interrupt()` inside a
  *   step, or a crash): their results are pending task writes, not records yet, and are carried into
- *   the fork so its executor reads them back as a resume would (see `fork-tasks.ts`, also for what
- *   is not carried: a step that started and never finished, and a sub-agent's own turns and calls).
+ *   the fork so its executor reads them back as a resume would; so are the model turns and tool
+ *   calls a sub-agent step finished before it stopped at a call there (see `fork-tasks.ts`, also for
+ *   what is not carried: a step that started and never finished, and what the source did after
+ *   answering a stop at that checkpoint).
  * - A decision that was made but not yet acted on (a step approved but not run) is reopened:
  *   the fork stops for a decision of its own, and its audit log records that decision.
  * - The fork is a new run (a new run id), so its stops have ids of their own and a tool's
@@ -171,10 +173,11 @@ export async function forkThread(
   if (!saver && snapshot.tasks.some((t) => t.name === "executor")) {
     throw new Error("forkThread needs the graph's checkpointer to fork where the executor runs next");
   }
-  // Steps that finished in an executor pass that stopped here: carried into the fork below.
-  const carried = saver ? await finishedInStoppedPass(saver, snapshot) : [];
+  // Steps that finished in an executor pass that stopped here, and the finished turns and calls of
+  // its sub-agent steps that did not: carried into the fork below.
+  const carried = saver ? await carriedFromStoppedPass(saver, snapshot) : [];
   // A decided step whose task finished in that pass was acted on: it is not reopened.
-  const ranIds = new Set(carried.map((c) => c.stepId));
+  const ranIds = new Set(carried.filter((c) => c.outcome !== null).map((c) => c.stepId));
   if (snapshot.metadata?.source === "input" || !snapshot.parentConfig) {
     // The run's input: the fork starts the same goal from the beginning.
     const input = { goal: source.state.goal, runSettings: source.state.runSettings, forkedFrom };

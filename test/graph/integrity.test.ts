@@ -360,6 +360,166 @@ describe.each(savers)("forks at a stop inside the executor (%s)", (_name, makeSa
     expect(rejected.state.steps.w?.subAgentCalls?.map((c) => c.decision)).toEqual(["rejected"]);
   });
 
+  /**
+   * The sub-agent of `w` first calls a MEDIUM `note` (auto-approved, an effect of its own), then
+   * the HIGH mailer: at the stop, its two model turns and the note call are finished tasks nested
+   * in `w`'s task. `turns()` counts the executor model's calls: one per sub-agent turn.
+   */
+  const subAgentSetup = (mails = 1) => {
+    const mail = mailer();
+    const look = lookup();
+    const note = fakeTool(
+      "note",
+      z.object({ text: z.string() }).strict(),
+      (a) => `noted ${a.text}`,
+      "MEDIUM",
+    );
+    const subAgent = (messages: { content: unknown }[]): ScriptedReply => {
+      const said = messages.map((m) => String(m.content)).join("\n");
+      const answered = said.match(/sent to|rejected/g)?.length ?? 0;
+      if (answered >= mails) return "mailed";
+      if (answered > 0) return { toolCalls: [{ name: "mail", args: { to: "b@example.com", body: "hi" } }] };
+      if (/noted/.test(said))
+        return { toolCalls: [{ name: "mail", args: { to: "a@example.com", body: "hi" } }] };
+      return { toolCalls: [{ name: "note", args: { text: "draft" } }] };
+    };
+    const saver = makeSaver();
+    const { agent, models } = scriptedAgent(
+      {
+        planner: [
+          plan(
+            { id: "a", tool: "lookup", args: { key: "x" } },
+            { id: "w", tool: "llm", args: { prompt: "note, then mail a", tools: ["note", "mail"] } },
+          ),
+        ],
+        executor: Array.from({ length: 20 }, () => subAgent),
+        synthesizer: Array.from({ length: 5 }, (_, i) => `answer ${i + 1}`),
+      },
+      [look, mail, note, llmTool],
+      saver,
+    );
+    const counts = () => ({
+      turns: models.executor.calls.length,
+      note: note.calls.length,
+      mail: mail.calls.length,
+      lookup: look.calls.length,
+    });
+    return { agent, counts, saver };
+  };
+
+  it("carries a sub-agent's finished turns and calls into the fork: none runs again", async () => {
+    const { agent, counts } = subAgentSetup();
+    const atStop = await toStop(agent, "N");
+    // Turn 1 asked for the note, which ran; turn 2 asked for the mail, which waits.
+    expect(counts()).toEqual({ turns: 2, note: 1, mail: 0, lookup: 1 });
+    await forkThread(agent, { threadId: "N", checkpointId: atStop.checkpointId!, newThreadId: "NF" });
+    expect(counts()).toEqual({ turns: 2, note: 1, mail: 0, lookup: 1 });
+    const done = await answerFork(agent, "NF", { action: "approve" });
+    expect(done.state.finalAnswer).not.toBeNull();
+    // Only what came after the stop ran in the fork: the mail, and the turn that read its result.
+    expect(counts()).toEqual({ turns: 3, note: 1, mail: 1, lookup: 1 });
+    expect(done.state.steps.w?.subAgentCalls?.map((c) => [c.tool, c.decision, c.ok])).toEqual([
+      ["note", "ran", true],
+      ["mail", "approved", true],
+    ]);
+    expect(done.state.steps.w?.output).toBe("mailed");
+    // The fork's audit has the note call (carried, recorded by the fork's executor) and its own decision.
+    expect(done.state.audit.map((e) => [e.stepId, e.decision])).toEqual([
+      ["w", "ran"],
+      ["w", "approved"],
+    ]);
+  });
+
+  it("forked twice from the same stop of a sub-agent, neither fork runs its finished turns and calls again", async () => {
+    const { agent, counts } = subAgentSetup();
+    const atStop = await toStop(agent, "P");
+    const checkpointId = atStop.checkpointId!;
+    await forkThread(agent, { threadId: "P", checkpointId, newThreadId: "P1" });
+    await forkThread(agent, { threadId: "P", checkpointId, newThreadId: "P2" });
+    const approved = await answerFork(agent, "P1", { action: "approve" });
+    const rejected = await answerFork(agent, "P2", { action: "reject", reason: "no" });
+    // Each fork asked the model once more (after its own decision); the note ran once in all.
+    expect(counts()).toEqual({ turns: 4, note: 1, mail: 1, lookup: 1 });
+    expect(approved.state.steps.w?.subAgentCalls?.map((c) => c.decision)).toEqual(["ran", "approved"]);
+    expect(rejected.state.steps.w?.subAgentCalls?.map((c) => c.decision)).toEqual(["ran", "rejected"]);
+    for (const end of [approved, rejected]) expect(end.state.finalAnswer).not.toBeNull();
+  });
+
+  it("forked at a sub-agent's stop the source answered afterwards, asks for the fork's own decision", async () => {
+    for (const [thread, sourceDecision] of [
+      ["Q", { action: "reject", reason: "not from the source" }],
+      ["R", { action: "approve" }],
+    ] as const) {
+      const { agent, counts } = subAgentSetup();
+      const atStop = await toStop(agent, thread);
+      // The source answers its stop, and its step w finishes after it (its turn 3 and its record).
+      const source = await run(agent, resume(sourceDecision), { thread });
+      expect(source.state.steps.w?.status).toBe("succeeded");
+      const mailed = sourceDecision.action === "approve" ? 1 : 0;
+      expect(counts()).toEqual({ turns: 3, note: 1, mail: mailed, lookup: 1 });
+
+      const fork = await forkThread(agent, {
+        threadId: thread,
+        checkpointId: atStop.checkpointId!,
+        newThreadId: `${thread}F`,
+      });
+      // Neither the source's decision nor what it led to is carried: the fork stops for its own.
+      expect(fork.state.steps.w?.status ?? "pending").toBe("pending");
+      const resumed = await run(agent, null, { thread: `${thread}F` });
+      expect(requestOf(resumed.interrupts)).toMatchObject({
+        type: "step_approval",
+        steps: [{ tool: "mail" }],
+      });
+      expect(counts()).toEqual({ turns: 3, note: 1, mail: mailed, lookup: 1 });
+      // The fork decides the other way from the source.
+      const other =
+        sourceDecision.action === "approve"
+          ? { action: "reject", reason: "fork says no" }
+          : { action: "approve" };
+      const done = await run(agent, resume(other), { thread: `${thread}F` });
+      expect(done.state.finalAnswer).not.toBeNull();
+      expect(counts()).toEqual({ turns: 4, note: 1, mail: 1, lookup: 1 });
+      expect(done.state.steps.w?.subAgentCalls?.map((c) => c.decision)).toEqual([
+        "ran",
+        other.action === "approve" ? "approved" : "rejected",
+      ]);
+      expect(done.state.audit.map((e) => [e.stepId, e.decision])).toEqual([
+        ["w", "ran"],
+        ["w", other.action === "approve" ? "approved" : "rejected"],
+      ]);
+    }
+  });
+
+  it("refuses to fork at a sub-agent's stop the source answered and stopped again at: before and after cannot be told apart", async () => {
+    // Two HIGH mails: the source approves the first, and w stops again (at the same checkpoint) for the second.
+    const { agent, counts } = subAgentSetup(2);
+    const atStop = await toStop(agent, "S");
+    const again = await run(agent, resume({ action: "approve" }), { thread: "S" });
+    expect(requestOf(again.interrupts)).toMatchObject({
+      steps: [{ tool: "mail", args: { to: "b@example.com" } }],
+    });
+    expect((await readThread(agent, "S")).checkpointId).toBe(atStop.checkpointId);
+    const before = counts();
+    await expect(
+      forkThread(agent, { threadId: "S", checkpointId: atStop.checkpointId!, newThreadId: "SF" }),
+    ).rejects.toThrow(/cannot fork here: w stopped here and the source went on after a decision/);
+    expect(counts()).toEqual(before);
+    expect((await agent.getState({ configurable: { thread_id: "SF" } })).createdAt).toBeUndefined();
+  });
+
+  it("refuses to fork when a sub-agent's result is saved under a task id this version does not derive", async () => {
+    const { agent, saver } = subAgentSetup();
+    const atStop = await toStop(agent, "U");
+    // A turn saved under another id, as a LangGraph that derived task ids otherwise would have left it.
+    const config = {
+      configurable: { thread_id: "U", checkpoint_ns: "", checkpoint_id: atStop.checkpointId },
+    };
+    await saver.putWrites(config, [["__return__", { text: "", calls: [], usage: null }]], "not-a-derived-id");
+    await expect(
+      forkThread(agent, { threadId: "U", checkpointId: atStop.checkpointId!, newThreadId: "UF" }),
+    ).rejects.toThrow(/a sub-agent's turn or call are saved under task ids this version does not derive/);
+  });
+
   it("a step that started and never finished at the fork point runs again in the fork (as after a crash)", async () => {
     // `slow` is running when the run is cut off (the process-death stand-in: an abort); `a` had finished.
     const look = lookup();
