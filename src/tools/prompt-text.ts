@@ -46,24 +46,36 @@ export function stepOutputText(
  * are left out.
  */
 export function searchPromptText(output: SearchOutput): string {
-  if (!output.results.length) return `search "${output.query}": no results`;
+  const query = oneLine(output.query);
+  if (!output.results.length) return `search "${query}": no results`;
   const lines = output.results.map((r, i) => {
+    const [title, text, rawSource] = [r.title, r.text, r.source].map((s) => oneLine(s ?? ""));
     // A fact the text states in the same digits ("$60.92 billion" for 60.92) is said once.
-    const facts = Object.entries(r.facts ?? {}).filter(([, v]) => !r.text.includes(String(v)));
-    const source = r.source && r.source !== r.title ? ` (${r.source})` : "";
+    const facts = Object.entries(r.facts ?? {}).filter(([, v]) => !text.includes(String(v)));
+    const source = rawSource && rawSource !== title ? ` (${rawSource})` : "";
     return (
-      `results.${i}: ${r.title}${source}: ${r.text}` +
+      `results.${i}: ${title}${source}: ${text}` +
       (facts.length ? ` facts: ${facts.map(([k, v]) => `${k}=${v}`).join(", ")}` : "")
     );
   });
-  return [`search "${output.query}":`, ...lines].join("\n");
+  return [`search "${query}":`, ...lines].join("\n");
+}
+
+/**
+ * Text from outside (a web page, a document) on one line: a line break in a result must not start
+ * a line of the prompt, where it could pass for another result or another step's output.
+ */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
 }
 
 /** A cell as CSV: quoted when it holds a comma, a quote or a line break. */
 function csvCell(value: Cell): string {
   if (value === null) return "";
   const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  // A line break inside a cell is written as \n: a row stays one line of the prompt.
+  if (/[\n\r]/.test(text)) return JSON.stringify(text);
+  return /[",]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**
