@@ -14,6 +14,13 @@ export interface ToolLookup {
   get(name: string): Pick<PlanTool, "promptText"> | undefined;
 }
 
+/**
+ * A line that starts like a step's block in a prompt (`[step_3] …`): prompts list step outputs as
+ * `[id] description` and the output below it, so an output (a web page, a file, a model's answer)
+ * must not be able to open a block of its own there. Such a line is shown as `\[step_3] …`.
+ */
+const BLOCK_START = /^\[(?=[A-Za-z][\w-]{0,63}\])/gm;
+
 /** Most characters of one step's output a prompt carries. */
 export const OUTPUT_PROMPT_CHARS = 2_000;
 
@@ -37,6 +44,7 @@ export function stepOutputText(
     }
   }
   text ??= output === undefined ? "(no output)" : JSON.stringify(output);
+  text = text.replace(BLOCK_START, "\\[");
   return text.length > limit ? `${text.slice(0, limit)}… (${text.length - limit} more characters)` : text;
 }
 
