@@ -57,7 +57,9 @@ export function searchPromptText(output: SearchOutput): string {
   const query = oneLine(output.query);
   if (!output.results.length) return `search "${query}": no results`;
   const lines = output.results.map((r, i) => {
-    const [title, text, rawSource] = [r.title, r.text, r.source].map((s) => oneLine(s ?? ""));
+    const title = oneLine(r.title ?? "");
+    const text = oneLine(r.text ?? "");
+    const rawSource = oneLine(r.source ?? "");
     // A fact the text states in the same digits ("$60.92 billion" for 60.92) is said once.
     const facts = Object.entries(r.facts ?? {}).filter(([, v]) => !text.includes(String(v)));
     const source = rawSource && rawSource !== title ? ` (${rawSource})` : "";
