@@ -69,6 +69,11 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
+/** A name from outside (a column, a key, a file path) on one line: written as JSON when it holds a line break. */
+function name(text: string): string {
+  return /[\n\r]/.test(text) ? JSON.stringify(text) : text;
+}
+
 /** A cell as CSV: quoted when it holds a comma, a quote or a line break. */
 function csvCell(value: Cell): string {
   if (value === null) return "";
@@ -85,7 +90,7 @@ function csvCell(value: Cell): string {
 export function tablePromptText(output: LoadCsvOutput): string {
   const kept = output.truncated ? ` (the first ${output.rowCount} of ${output.totalRows} rows kept)` : "";
   return [
-    `${output.path}: ${output.rowCount} rows, columns ${output.columns.join(", ")}${kept}. rows as CSV:`,
+    `${name(output.path)}: ${output.rowCount} rows, columns ${output.columns.map(name).join(", ")}${kept}. rows as CSV:`,
     output.columns.map((c) => csvCell(c)).join(","),
     ...output.rows.map((row) => output.columns.map((c) => csvCell(row[c] ?? null)).join(",")),
   ].join("\n");
@@ -135,7 +140,8 @@ function scalar(value: Primitive): string {
 function compactLines(value: unknown, indent: string): string[] {
   if (!isPlainObject(value)) return [`${indent}${JSON.stringify(value)}`];
   const lines: string[] = [];
-  for (const [key, field] of Object.entries(value)) {
+  for (const [rawKey, field] of Object.entries(value)) {
+    const key = name(rawKey);
     if (isPrimitive(field)) lines.push(`${indent}${key}: ${scalar(field)}`);
     else if (Array.isArray(field)) {
       const table = asTable(field);
