@@ -134,6 +134,8 @@ function asTable(value: unknown[]): { columns: string[]; rows: Record<string, Pr
 }
 
 function scalar(value: Primitive): string {
+  // NaN and ±Infinity as themselves: JSON would write them as null.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   return typeof value === "string" && !/[\n\r]/.test(value) ? value : JSON.stringify(value);
 }
 

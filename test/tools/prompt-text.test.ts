@@ -164,4 +164,9 @@ describe("adversarial: renderings keep every value and keep outside names on one
     expect(stats).not.toMatch(/^\[step_/m);
     expect(stats).toContain(JSON.stringify(forged));
   });
+
+  it("NaN and ±Infinity are said as themselves, not as null (JSON has neither, a tool may return them)", () => {
+    const text = compactText({ a: NaN, b: Number.POSITIVE_INFINITY, c: Number.NEGATIVE_INFINITY, d: null });
+    expect(text).toBe("a: NaN\nb: Infinity\nc: -Infinity\nd: null");
+  });
 });
