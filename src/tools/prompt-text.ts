@@ -110,10 +110,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function flatRow(value: Record<string, unknown>, prefix = "", depth = 0): Record<string, Primitive> | null {
   const row: Record<string, Primitive> = {};
   for (const [key, field] of Object.entries(value)) {
+    // A dotted key ("a.b") beside a nested object (a: { b }) would name the same column: one
+    // value would be lost, so such records stay JSON.
+    if (Object.hasOwn(row, `${prefix}${key}`)) return null;
     if (isPrimitive(field)) row[`${prefix}${key}`] = field;
     else if (isPlainObject(field) && depth < 2) {
       const nested = flatRow(field, `${prefix}${key}.`, depth + 1);
       if (!nested) return null;
+      if (Object.keys(nested).some((k) => Object.hasOwn(row, k))) return null;
       Object.assign(row, nested);
     } else return null;
   }

@@ -169,4 +169,10 @@ describe("adversarial: renderings keep every value and keep outside names on one
     const text = compactText({ a: NaN, b: Number.POSITIVE_INFINITY, c: Number.NEGATIVE_INFINITY, d: null });
     expect(text).toBe("a: NaN\nb: Infinity\nc: -Infinity\nd: null");
   });
+
+  it("records whose dotted key names the same column as a nested field keep both values", () => {
+    const text = compactText({ items: [{ "a.b": 7, a: { b: 8 } }] });
+    expect(text).toContain("7");
+    expect(text).toContain("8");
+  });
 });
