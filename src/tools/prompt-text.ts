@@ -51,7 +51,8 @@ export function searchPromptText(output: SearchOutput): string {
   const lines = output.results.map((r, i) => {
     const [title, text, rawSource] = [r.title, r.text, r.source].map((s) => oneLine(s ?? ""));
     // A fact the text states in the same digits ("$60.92 billion" for 60.92) is said once.
-    const facts = Object.entries(r.facts ?? {}).filter(([, v]) => !text.includes(String(v)));
+    // Only the number whole counts: 5 is not stated by "2025", nor 1.5 by "11.5".
+    const facts = Object.entries(r.facts ?? {}).filter(([, v]) => !statesNumber(text ?? "", v));
     const source = rawSource && rawSource !== title ? ` (${rawSource})` : "";
     return (
       `results.${i}: ${title}${source}: ${text}` +
@@ -59,6 +60,14 @@ export function searchPromptText(output: SearchOutput): string {
     );
   });
   return [`search "${query}":`, ...lines].join("\n");
+}
+
+/** Whether `text` states `value` in the same digits, as a whole number (not inside a longer one). */
+function statesNumber(text: string, value: unknown): boolean {
+  const digits = String(value);
+  if (!digits) return true;
+  const escaped = digits.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(?<![\\d.])${escaped}(?![\\d]|\\.\\d)`).test(text);
 }
 
 /**

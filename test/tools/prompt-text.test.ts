@@ -175,4 +175,23 @@ describe("adversarial: renderings keep every value and keep outside names on one
     expect(text).toContain("7");
     expect(text).toContain("8");
   });
+
+  it("a search fact is dropped only when the text states that number, not when its digits sit inside another one", () => {
+    const text = searchPromptText({
+      query: "q",
+      results: [
+        {
+          id: "1",
+          title: "T",
+          text: "In 2025 sales rose to $11.5 billion.",
+          source: "S",
+          score: 1,
+          facts: { growth_pct: 5, margin: 1.5, sales_usd_billion: 11.5 },
+        },
+      ],
+    });
+    expect(text).toContain("growth_pct=5");
+    expect(text).toContain("margin=1.5");
+    expect(text).not.toContain("sales_usd_billion");
+  });
 });
