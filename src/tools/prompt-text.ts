@@ -31,7 +31,9 @@ export function stepOutputText(
   if (typeof output === "string") text = output;
   else if (tool?.promptText && output !== null && output !== undefined) {
     try {
-      text = tool.promptText(output);
+      const rendered: unknown = tool.promptText(output);
+      // A rendering that returns no string (a plugin's slip) falls back to the JSON as well.
+      text = typeof rendered === "string" ? rendered : undefined;
     } catch {
       text = undefined;
     }

@@ -194,4 +194,9 @@ describe("adversarial: renderings keep every value and keep outside names on one
     expect(text).toContain("margin=1.5");
     expect(text).not.toContain("sales_usd_billion");
   });
+
+  it("a rendering that returns no string falls back to the JSON", () => {
+    const odd = { promptText: () => 42 as unknown as string };
+    expect(stepOutputText({ a: 1 }, odd)).toBe('{"a":1}');
+  });
 });
