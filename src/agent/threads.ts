@@ -179,8 +179,13 @@ export async function forkThread(
   // A decided step whose task finished in that pass was acted on: it is not reopened.
   const ranIds = new Set(carried.filter((c) => c.outcome !== null).map((c) => c.stepId));
   if (snapshot.metadata?.source === "input" || !snapshot.parentConfig) {
-    // The run's input: the fork starts the same goal from the beginning.
-    const input = { goal: source.state.goal, runSettings: source.state.runSettings, forkedFrom };
+    // The run's input: the fork starts the same goal from the beginning. At the input checkpoint
+    // itself the goal is not in the state yet: it is the input, the pending write of `__start__`.
+    const given = snapshot.tasks.find((t) => t.name === "__start__")?.result as
+      Partial<Pick<PlanExecuteStateType, "goal" | "runSettings">> | undefined;
+    const goal = source.state.goal ?? given?.goal;
+    if (typeof goal !== "string") throw new Error(`checkpoint ${options.checkpointId} holds no goal to fork`);
+    const input = { goal, runSettings: source.state.runSettings ?? given?.runSettings ?? null, forkedFrom };
     await graph.updateState(target, input, "__input__");
   } else {
     const parent = await graph.getState(snapshot.parentConfig as { configurable: Record<string, unknown> });

@@ -1,6 +1,7 @@
 import type { Settings } from "../core/settings.js";
 import { stepRecordOf, type PlanExecuteStateType } from "../core/state.js";
 import type { PlanStep } from "../plan/schema.js";
+import { findReferences } from "../plan/template.js";
 import { stepOutputText, type ToolLookup } from "../tools/prompt-text.js";
 
 /** One succeeded step as a prompt that writes or judges from the results is shown it. */
@@ -29,7 +30,11 @@ export function evidenceOf(
   const usedBy = new Map<string, string[]>();
   for (const step of state.plan) {
     if (!succeeded(step.id)) continue;
-    for (const dep of step.depends_on) usedBy.set(dep, [...(usedBy.get(dep) ?? []), step.id]);
+    // Taken up through depends_on, or through a reference in args alone: a recovery step may
+    // reference a finished step without naming it in depends_on (plan/validate.ts).
+    const inputs = new Set([...step.depends_on, ...findReferences(step.args).map((r) => r.stepId)]);
+    inputs.delete(step.id);
+    for (const dep of inputs) usedBy.set(dep, [...(usedBy.get(dep) ?? []), step.id]);
   }
   return steps.map((step) => {
     const output = stepRecordOf(state.steps, step.id)?.output;

@@ -38,7 +38,9 @@ export function stepOutputText(
   if (typeof output === "string") text = output;
   else if (tool?.promptText && output !== null && output !== undefined) {
     try {
-      text = tool.promptText(output);
+      const rendered: unknown = tool.promptText(output);
+      // A rendering that returns no string (a plugin's slip) falls back to the JSON as well.
+      text = typeof rendered === "string" ? rendered : undefined;
     } catch {
       text = undefined;
     }
@@ -61,7 +63,8 @@ export function searchPromptText(output: SearchOutput): string {
     const text = oneLine(r.text ?? "");
     const rawSource = oneLine(r.source ?? "");
     // A fact the text states in the same digits ("$60.92 billion" for 60.92) is said once.
-    const facts = Object.entries(r.facts ?? {}).filter(([, v]) => !text.includes(String(v)));
+    // Only the number whole counts: 5 is not stated by "2025", nor 1.5 by "11.5".
+    const facts = Object.entries(r.facts ?? {}).filter(([, v]) => !statesNumber(text ?? "", v));
     const source = rawSource && rawSource !== title ? ` (${rawSource})` : "";
     return (
       `results.${i}: ${title}${source}: ${text}` +
@@ -71,12 +74,25 @@ export function searchPromptText(output: SearchOutput): string {
   return [`search "${query}":`, ...lines].join("\n");
 }
 
+/** Whether `text` states `value` in the same digits, as a whole number (not inside a longer one). */
+function statesNumber(text: string, value: unknown): boolean {
+  const digits = String(value);
+  if (!digits) return true;
+  const escaped = digits.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(?<![\\d.])${escaped}(?![\\d]|\\.\\d)`).test(text);
+}
+
 /**
  * Text from outside (a web page, a document) on one line: a line break in a result must not start
  * a line of the prompt, where it could pass for another result or another step's output.
  */
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
+}
+
+/** A name from outside (a column, a key, a file path) on one line: written as JSON when it holds a line break. */
+function name(text: string): string {
+  return /[\n\r]/.test(text) ? JSON.stringify(text) : text;
 }
 
 /** A cell as CSV: quoted when it holds a comma, a quote or a line break. */
@@ -95,7 +111,7 @@ function csvCell(value: Cell): string {
 export function tablePromptText(output: LoadCsvOutput): string {
   const kept = output.truncated ? ` (the first ${output.rowCount} of ${output.totalRows} rows kept)` : "";
   return [
-    `${output.path}: ${output.rowCount} rows, columns ${output.columns.join(", ")}${kept}. rows as CSV:`,
+    `${name(output.path)}: ${output.rowCount} rows, columns ${output.columns.map(name).join(", ")}${kept}. rows as CSV:`,
     output.columns.map((c) => csvCell(c)).join(","),
     ...output.rows.map((row) => output.columns.map((c) => csvCell(row[c] ?? null)).join(",")),
   ].join("\n");
@@ -115,10 +131,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function flatRow(value: Record<string, unknown>, prefix = "", depth = 0): Record<string, Primitive> | null {
   const row: Record<string, Primitive> = {};
   for (const [key, field] of Object.entries(value)) {
+    // A dotted key ("a.b") beside a nested object (a: { b }) would name the same column: one
+    // value would be lost, so such records stay JSON.
+    if (Object.hasOwn(row, `${prefix}${key}`)) return null;
     if (isPrimitive(field)) row[`${prefix}${key}`] = field;
     else if (isPlainObject(field) && depth < 2) {
       const nested = flatRow(field, `${prefix}${key}.`, depth + 1);
       if (!nested) return null;
+      if (Object.keys(nested).some((k) => Object.hasOwn(row, k))) return null;
       Object.assign(row, nested);
     } else return null;
   }
@@ -139,13 +159,16 @@ function asTable(value: unknown[]): { columns: string[]; rows: Record<string, Pr
 }
 
 function scalar(value: Primitive): string {
+  // NaN and ±Infinity as themselves: JSON would write them as null.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   return typeof value === "string" && !/[\n\r]/.test(value) ? value : JSON.stringify(value);
 }
 
 function compactLines(value: unknown, indent: string): string[] {
   if (!isPlainObject(value)) return [`${indent}${JSON.stringify(value)}`];
   const lines: string[] = [];
-  for (const [key, field] of Object.entries(value)) {
+  for (const [rawKey, field] of Object.entries(value)) {
+    const key = name(rawKey);
     if (isPrimitive(field)) lines.push(`${indent}${key}: ${scalar(field)}`);
     else if (Array.isArray(field)) {
       const table = asTable(field);
