@@ -287,6 +287,42 @@ describe("langgraph dev serves plan_execute (SDK client)", () => {
       localModelName("planner"),
       localModelName("synthesizer"),
     ]);
+
+    // 6. Time travel through the server (Studio's "edit state" on an earlier checkpoint): the new
+    //    branch starts from the steps as of that checkpoint — neither run yet — not from what the
+    //    thread did after it; run on, it stops at the email's approval again and sends nothing.
+    const statuses = (v: unknown) =>
+      Object.fromEntries(Object.values((v as PlanExecuteStateType).steps ?? {}).map((r) => [r.id, r.status]));
+    const beforeRun = history.find(
+      (h) => h.next.join() === "executor" && statuses(h.values).step_1 === "pending",
+    )!;
+    expect(beforeRun).toBeDefined();
+    const parent = history.find(
+      (h) => h.checkpoint.checkpoint_id === beforeRun.parent_checkpoint?.checkpoint_id,
+    );
+    await client.threads.updateState(thread.thread_id, {
+      values: { finishRequested: false },
+      checkpointId: beforeRun.checkpoint.checkpoint_id!,
+      asNode: parent!.next[0]!,
+    });
+    const travelled = await client.threads.getState(thread.thread_id);
+    expect(statuses(travelled.values)).toEqual({ step_1: "pending", step_2: "pending" });
+    expect(travelled.next).toEqual(["executor"]);
+    const branch = await collect(
+      client.runs.stream(thread.thread_id, "plan_execute", {
+        input: null,
+        streamMode,
+      }) as AsyncIterable<Chunk>,
+    );
+    expect(interruptsOf(branch)).toEqual([
+      expect.objectContaining({
+        type: "step_approval",
+        steps: [expect.objectContaining({ stepId: "step_2" })],
+      }),
+    ]);
+    const atStop = await client.threads.getState(thread.thread_id);
+    expect(statuses(atStop.values)).toEqual({ step_1: "succeeded", step_2: "pending" });
+    expect(() => readdirSync(outbox)).toThrow();
   }, 120_000);
 
   it("refuses a second run on a thread whose run is still going (multitask strategy reject)", async () => {
