@@ -62,8 +62,10 @@ Tools:
 ${input.tools}
 
 ${PLAN_RULES}`;
+  // Blocks as every prompt shows step results (`[id] description`, then the output), so an output
+  // cannot open a block of its own (see `stepOutputText`).
   const finished =
-    input.finished.map((f) => `- ${f.id} (${f.description}): ${f.output}`).join("\n") || "(none)";
+    input.finished.map((f) => `[${f.id}] ${f.description}\n${f.output}`).join("\n\n") || "(none)";
   const failed =
     input.failed.map((f) => `- ${f.id} [${f.tool}] ${f.description}\n  error: ${f.error}`).join("\n") ||
     "(none)";

@@ -161,7 +161,7 @@ describe("answer review in the graph", () => {
     const replan = promptOf(models.planner, 1);
     expect(replan).toContain("The answer written from these results did not pass review:\nx is 42 [a].");
     expect(replan).toContain("1. Reviewer: The goal asks for y too; nothing measured it.");
-    expect(replan).toContain("Finished steps and their outputs:\n- a (step a)");
+    expect(replan).toContain("Finished steps and their outputs:\n[a] step a\n");
     // The new answer was written with the findings and the previous answer.
     const synthesis = promptOf(models.synthesizer, 1);
     expect(synthesis).toContain("Your previous answer did not pass review:\nx is 42 [a].");

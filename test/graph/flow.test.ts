@@ -298,7 +298,7 @@ describe("failure, replanning and recovery", () => {
     expect(state.steps.s4).toMatchObject({ status: "succeeded", output: 103 });
     const replanPrompt = promptOf(models.planner, 1);
     expect(replanPrompt).toContain("no such thing");
-    expect(replanPrompt).toMatch(/s1 \(step s1\): \{"key":"abc","value":3\}/);
+    expect(replanPrompt).toContain('[s1] step s1\n{"key":"abc","value":3}');
     expect(eventsOf(events, "replanned")[0]).toMatchObject({ replan: 1, failed: ["s2"] });
     expect(promptOf(models.synthesizer, 0)).not.toContain("did NOT complete");
   });
