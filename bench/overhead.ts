@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/overhead.ts
  */
+import { setMaxListeners } from "node:events";
 import { pathToFileURL } from "node:url";
 import {
   agentWithPlan,
@@ -26,6 +27,11 @@ export interface OverheadRow {
 }
 
 const output = (id: string) => id;
+
+// The Send-per-wave baseline runs a whole wave (up to N tasks) in one superstep, and LangGraph adds
+// one abort listener per task to a signal of its own run loop, which no node can reach: without a
+// higher default, Node warns of a leak there (this agent raises its own, see allowStepListeners).
+setMaxListeners(1_000);
 
 export async function measureOverhead(
   options: { sizes?: number[]; shapes?: Shape[]; reps?: number } = {},
