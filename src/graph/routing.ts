@@ -32,6 +32,14 @@ export function failedSteps(state: RoutingState): string[] {
   return state.plan.filter((s) => ["failed", "rejected"].includes(statusOf(state, s.id))).map((s) => s.id);
 }
 
+/** A finished step of the plan the evaluator has not judged yet (one that ran early, as the plan streamed). */
+function hasUnjudgedSteps(state: RoutingState): boolean {
+  return state.plan.some((s) => {
+    const record = stepRecordOf(state.steps, s.id);
+    return (record?.status === "succeeded" || record?.status === "failed") && record.evaluation === null;
+  });
+}
+
 function hasPendingSteps(state: RoutingState): boolean {
   return state.plan.some((s) => statusOf(state, s.id) === "pending");
 }
@@ -176,6 +184,9 @@ export function routeAfterReplan(
     return searching ? "search" : "synthesizer";
   }
   if (failedSteps(state).length === 0 && hasPendingSteps(state)) return runPlan(state, settings, tools);
+  // Recovery steps that ran while the answer streamed are judged like any other (via the executor,
+  // which runs what is left and passes on to the evaluator); a failed one is replanned from there.
+  if (hasUnjudgedSteps(state)) return work(state, settings, "executor");
   return searching ? "search" : "synthesizer";
 }
 

@@ -3,12 +3,12 @@ import { runSettings } from "../core/settings.js";
 import { progressWriter } from "../core/events.js";
 import type { PlanExecuteStateType, PlanExecuteUpdate } from "../core/state.js";
 import type { NodeDeps } from "./deps.js";
-import { addUsage, type PlanExecuteStateType as State } from "../core/state.js";
+import { addUsage } from "../core/state.js";
 import { idRecord } from "../plan/ids.js";
 import { pendingRecords, proposePlan } from "./planning.js";
 import { buildPlannerPrompt } from "./prompts.js";
 import { planCandidates } from "./plan-search.js";
-import { plansStreaming, proposePlanStreaming, type StreamedProposal } from "./streaming-planner.js";
+import { earlyParts, earlyStepsNote, plansStreaming, proposePlanStreaming } from "./streaming-planner.js";
 
 /**
  * The planner node: turns the goal into a validated plan. An invalid proposal is stored with its
@@ -92,25 +92,4 @@ export function createPlannerNode(deps: NodeDeps) {
       audit: early.audit,
     };
   };
-}
-
-/** What the steps that started early add to the planner's update (nothing without streaming). */
-function earlyParts(state: State, streamed: StreamedProposal | null) {
-  const update = streamed?.earlyUpdate;
-  return {
-    steps: [...state.earlySteps, ...(streamed?.early ?? [])],
-    records: (update?.steps ?? {}) as ReturnType<typeof pendingRecords>,
-    usage: (update?.usage ?? {}) as Parameters<typeof addUsage>[1],
-    audit: (update?.audit ?? []) as never[],
-  };
-}
-
-/** For a repair round: the steps that already ran, which the new plan may keep but not redo. */
-function earlyStepsNote(state: State): string[] {
-  if (state.earlySteps.length === 0) return [];
-  const ids = state.earlySteps.map((s) => s.id).join(", ");
-  return [
-    `Steps ${ids} already ran while the plan was being written; their results are kept. Keep each of them ` +
-      "unchanged (same id, tool, args and depends_on) if the plan needs it, or leave it out; never give its id to another step.",
-  ];
 }

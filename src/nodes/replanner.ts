@@ -2,6 +2,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runSettings } from "../core/settings.js";
 import { progressWriter } from "../core/events.js";
 import {
+  addUsage,
   stepRecordOf,
   type PlanExecuteStateType,
   type PlanExecuteUpdate,
@@ -13,6 +14,7 @@ import { pendingRecords, proposePlan } from "./planning.js";
 import { evidenceOf } from "./evidence.js";
 import { buildReplannerPrompt } from "./prompts.js";
 import { recoveryChild } from "./search.js";
+import { earlyParts, earlyStepsNote, plansStreaming, proposePlanStreaming } from "./streaming-planner.js";
 
 /**
  * The replanner node, reached when a step failed. It keeps every succeeded step, asks the model
@@ -29,6 +31,11 @@ import { recoveryChild } from "./search.js";
  * unfinished steps. Finished steps — and any still marked running — stay as they are. An empty
  * answer keeps the remaining steps; a proposal still invalid after `maxPlanAttempts` does too (the
  * signal is dropped, said by `plan_invalid`). Either way the round counts against `maxReplans`.
+ *
+ * With `planStreaming` (and no plan approval, nor plan search) the answer streams as the planner's
+ * does: a LOW recovery step that is complete and valid on its own — its dependencies started early
+ * in this answer or finished steps the recovery keeps, its id not one of the run's — starts while
+ * the rest is still being written, as a `task()` of this node (see `proposePlanStreaming`).
  */
 export function createReplannerNode(deps: NodeDeps) {
   return async function replanner(
@@ -65,18 +72,36 @@ export function createReplannerNode(deps: NodeDeps) {
       finished: evidenceOf(state, kept, deps.tools, settings),
       failed: failed.map((s) => ({ ...s, error: record(s.id)?.error ?? record(s.id)?.status ?? "failed" })),
       unfinished,
-      repair: repairing ? { steps: state.rejectedPlan, issues: state.validationErrors } : undefined,
+      repair: repairing
+        ? { steps: state.rejectedPlan, issues: [...earlyStepsNote(state), ...state.validationErrors] }
+        : undefined,
       review: review ? { answer: state.finalAnswer ?? "", findings: review.findings } : undefined,
       signal: signal ? { reason: signal.reason, after: signal.after } : undefined,
     });
-    const proposal = await proposePlan(await deps.models("planner", settings), messages, {
-      tools: deps.tools,
-      maxSteps: settings.maxSteps,
-      finished,
-      reservedIds: Object.keys(state.steps).filter((id) => !finished.has(id)),
-      allowEmpty: true,
-    });
-    const usage = proposal.usage ? { planner: proposal.usage } : {};
+    const reservedIds = Object.keys(state.steps).filter((id) => !finished.has(id));
+    // Plan search compares whole recovery plans before one runs: it does not stream.
+    const streaming =
+      plansStreaming(settings) && settings.planSearch.candidates <= 1 && !state.planSearch?.expanding;
+    const streamed = streaming
+      ? await proposePlanStreaming(state, config, deps, settings, messages, {
+          finished: kept.map((step) => ({ step, output: finished.get(step.id) })),
+          reservedIds,
+          allowEmpty: true,
+        })
+      : null;
+    const proposal =
+      streamed ??
+      (await proposePlan(await deps.models("planner", settings), messages, {
+        tools: deps.tools,
+        maxSteps: settings.maxSteps,
+        finished,
+        reservedIds,
+        allowEmpty: true,
+      }));
+    const early = earlyParts(state, streamed);
+    const usage = addUsage(proposal.usage ? { planner: proposal.usage } : {}, early.usage);
+    // Steps that ran early stay finished whatever becomes of the answer (records of the run).
+    const ran = { steps: early.records, audit: early.audit };
     if (proposal.issues.length > 0) {
       emit({ type: "plan_invalid", attempt, issues: proposal.issues, replan: true });
       if (signal && failed.length === 0 && attempt >= settings.maxPlanAttempts) {
@@ -87,6 +112,8 @@ export function createReplannerNode(deps: NodeDeps) {
           rejectedPlan: [],
           planAttempts: attempt,
           usage,
+          earlySteps: [],
+          ...ran,
           ...consumed,
         };
       }
@@ -95,6 +122,9 @@ export function createReplannerNode(deps: NodeDeps) {
         validationErrors: proposal.issues,
         planAttempts: attempt,
         usage,
+        // The repair round may keep them (see the planner's streamed path).
+        earlySteps: early.steps,
+        ...ran,
       };
     }
     if (proposal.steps.length === 0) {
@@ -106,10 +136,14 @@ export function createReplannerNode(deps: NodeDeps) {
         rejectedPlan: [],
         planAttempts: attempt,
         usage,
+        earlySteps: [],
+        ...ran,
         ...consumed,
       };
     }
 
+    // Earlier rounds' early steps come with the plan, finished (as the planner's do).
+    const added = [...(streamed ? (state.earlySteps ?? []) : []), ...proposal.steps];
     const skipped = unfinished.map((s): [string, Partial<StepRecord> & { id: string }] => [
       s.id,
       { id: s.id, status: "skipped", error: "dropped by the replanner" },
@@ -119,22 +153,29 @@ export function createReplannerNode(deps: NodeDeps) {
       type: "replanned",
       replan,
       failed: failed.map((s) => s.id),
-      steps: proposal.steps,
+      steps: added,
       ...(review ? { review: true } : {}),
       ...(signal ? { signal: signal.reason } : {}),
     });
     return {
-      plan: [...untouched, ...proposal.steps],
-      steps: idRecord([...skipped, ...Object.entries(pendingRecords(proposal.steps))]),
+      plan: [...untouched, ...added],
+      // Pending records first: the early steps' outcomes replace theirs.
+      steps: idRecord([
+        ...skipped,
+        ...Object.entries(pendingRecords(proposal.steps)),
+        ...Object.entries(early.records),
+      ]),
       replans: replan,
       planVersion: state.planVersion + 1,
       planAttempts: attempt,
       rejectedPlan: [],
       validationErrors: [],
+      earlySteps: [],
+      audit: early.audit,
       usage,
       ...consumed,
       // Plan search: the recovery plan the search asked for becomes a child of the failed plan.
-      ...recoveryChild(state, [...kept, ...proposal.steps], state.planVersion + 1, deps, settings),
+      ...recoveryChild(state, [...kept, ...added], state.planVersion + 1, deps, settings),
     };
   };
 }

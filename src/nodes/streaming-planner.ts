@@ -6,7 +6,13 @@ import { isGraphBubbleUp, task, type LangGraphRunnableConfig } from "@langchain/
 import { passBudget, stepsExecuted } from "../core/budget.js";
 import { progressWriter } from "../core/events.js";
 import type { Settings } from "../core/settings.js";
-import { stepRecordOf, type PlanExecuteStateType, type PlanExecuteUpdate } from "../core/state.js";
+import {
+  stepRecordOf,
+  type PlanExecuteStateType,
+  type PlanExecuteUpdate,
+  type StepRecord,
+  type UsageByRole,
+} from "../core/state.js";
 import { Semaphore } from "../execution/semaphore.js";
 import { watchWrites } from "../execution/durable-writes.js";
 import { runStep, type StepOutcome } from "../execution/run-step.js";
@@ -36,6 +42,16 @@ export interface StreamedProposal extends Proposal {
   kept: PlanStep[];
 }
 
+/** What a plan may build on besides earlier rounds' early steps (a recovery plan's). */
+export interface PlanScope {
+  /** Finished, judged steps the plan keeps, with their outputs: new steps may depend on and reference them. */
+  finished?: readonly { step: PlanStep; output: unknown }[];
+  /** Ids no new step may take (the run's failed, skipped or unfinished steps); a step that does never starts. */
+  reservedIds?: readonly string[];
+  /** An empty answer is valid (a recovery plan's "cannot recover"). */
+  allowEmpty?: boolean;
+}
+
 /** Whether this run's planner streams: the setting is on and no person approves the plan first. */
 export function plansStreaming(settings: Settings): boolean {
   return settings.planStreaming && settings.approvePlan === "never";
@@ -60,11 +76,14 @@ export async function proposePlanStreaming(
   deps: NodeDeps,
   settings: Settings,
   messages: BaseMessage[],
+  scope: PlanScope = {},
 ): Promise<StreamedProposal> {
   const passStarted = Date.now();
   // Early steps of earlier rounds (a refused plan's): finished, kept, usable by new steps.
-  const earlier = new Map(state.earlySteps.map((s) => [s.id, s]));
-  const outputs = new Map<string, unknown>();
+  const earlier = new Map((state.earlySteps ?? []).map((s) => [s.id, s]));
+  const kept = new Map((scope.finished ?? []).map((f) => [f.step.id, f.step]));
+  const keptOutputs = new Map((scope.finished ?? []).map((f) => [f.step.id, f.output]));
+  const outputs = new Map<string, unknown>(keptOutputs);
   for (const step of earlier.values()) {
     const record = stepRecordOf(state.steps, step.id);
     if (record?.status === "succeeded") outputs.set(step.id, record.output);
@@ -74,16 +93,22 @@ export async function proposePlanStreaming(
   // The runner adds each early step's output to its own copy; validation knows only earlier rounds'.
   const runner = earlyRunner(state, config, deps, settings, {
     outputs: new Map(outputs),
-    started,
+    stepOf: (id) => started.get(id) ?? kept.get(id),
     passStarted,
     executorModel: await deps.models("executor", settings),
   });
+  // Ids no new step may take: the scope's, and earlier rounds' early steps that did not succeed.
+  const reservedIds = new Set(
+    [...(scope.reservedIds ?? []), ...earlier.keys()].filter((id) => !outputs.has(id)),
+  );
   const startedNow: PlanStep[] = [];
   const eligibility = {
     tools: deps.tools,
     isLow: (tool: string) => deps.tools.riskOf(tool) === "LOW",
     maxSteps: settings.maxSteps,
     heldForCritic: (step: PlanStep) => needsCritic(step, deps.tools, settings),
+    finished: keptOutputs,
+    reservedIds,
   };
   // A step is released once the stream has moved past the chunk that completed it, or at the end of
   // a readable answer of which earlier steps started: an answer that came in one piece starts nothing.
@@ -160,7 +185,7 @@ export async function proposePlanStreaming(
     tools: deps.tools,
     maxSteps: settings.maxSteps,
     finished: outputs,
-    reservedIds: [...earlier.keys()].filter((id) => !outputs.has(id)),
+    reservedIds: [...reservedIds],
   };
   const base = { early: ran, earlyUpdate: update, usage: answer?.usage ?? null };
   if (!answer) {
@@ -168,11 +193,12 @@ export async function proposePlanStreaming(
     return { ...base, steps: clipRefusedPlan(emitted), issues: [unreadable ?? "no answer"], kept: [] };
   }
   const decoded = decodePlan(answer.value as never);
-  const kept = decoded.steps.filter((s) => sameStep(s, earlier.get(s.id)));
-  const fresh = decoded.steps.filter((s) => !kept.includes(s));
+  if (scope.allowEmpty && decoded.steps.length === 0) return { ...base, steps: [], issues: [], kept: [] };
+  const again = decoded.steps.filter((s) => sameStep(s, earlier.get(s.id)));
+  const fresh = decoded.steps.filter((s) => !again.includes(s));
   const issues = limitIssues([...decoded.errors, ...validatePlan(fresh, validation).map((i) => i.message)]);
-  if (issues.length === 0) return { ...base, steps: fresh, issues, kept };
-  return { ...base, steps: clipRefusedPlan(decoded.steps), issues, kept };
+  if (issues.length === 0) return { ...base, steps: fresh, issues, kept: again };
+  return { ...base, steps: clipRefusedPlan(decoded.steps), issues, kept: again };
 }
 
 /** Starts early steps as durable tasks of the node, each waiting inside for its early dependencies. */
@@ -183,7 +209,8 @@ function earlyRunner(
   settings: Settings,
   known: {
     outputs: Map<string, unknown>;
-    started: ReadonlyMap<string, PlanStep>;
+    /** A step this round's steps may depend on: started early, or finished and kept. */
+    stepOf(id: string): PlanStep | undefined;
     passStarted: number;
     executorModel: BaseChatModel;
   },
@@ -220,11 +247,11 @@ function earlyRunner(
         if (outcome?.status !== "succeeded") return blocked(step, `${dep} did not succeed`);
         outputs.set(dep, outcome.output);
       }
-      const started = known.started.get(dep);
+      const upstream = known.stepOf(dep);
       dependencies.push({
         id: dep,
-        description: started?.description ?? "",
-        tool: started?.tool,
+        description: upstream?.description ?? "",
+        tool: upstream?.tool,
         output: outputs.get(dep),
       });
     }
@@ -326,4 +353,25 @@ class PlanTextTap extends BaseCallbackHandler {
     const args = (message?.tool_call_chunks ?? []).map((c) => c.args ?? "").join("");
     this.onText(args !== "" ? args : message ? textOf(message) : token);
   }
+}
+
+/** What the steps that started early add to the planner's or replanner's update (nothing without streaming). */
+export function earlyParts(state: PlanExecuteStateType, streamed: StreamedProposal | null) {
+  const update = streamed?.earlyUpdate;
+  return {
+    steps: [...(state.earlySteps ?? []), ...(streamed?.early ?? [])],
+    records: (update?.steps ?? {}) as Record<string, Partial<StepRecord> & { id: string }>,
+    usage: (update?.usage ?? {}) as UsageByRole,
+    audit: (update?.audit ?? []) as never[],
+  };
+}
+
+/** For a repair round: the steps that already ran, which the new plan may keep but not redo. */
+export function earlyStepsNote(state: PlanExecuteStateType): string[] {
+  if (!state.earlySteps?.length) return [];
+  const ids = state.earlySteps.map((s) => s.id).join(", ");
+  return [
+    `Steps ${ids} already ran while the plan was being written; their results are kept. Keep each of them ` +
+      "unchanged (same id, tool, args and depends_on) if the plan needs it, or leave it out; never give its id to another step.",
+  ];
 }

@@ -21,13 +21,17 @@ const step = (id: string) => ({
   expected_output: "",
 });
 
+const judged = (status: StepStatus) => ({ ok: status === "succeeded", reason: "", by: "checks" as const });
+
 function state(
   statuses: Record<string, StepStatus>,
   extra: Partial<Parameters<typeof routeAfterPlanner>[0]> = {},
 ) {
   const steps: Record<string, StepRecord> = {};
   for (const [id, status] of Object.entries(statuses)) {
-    steps[id] = { id, status, error: null, attempts: 0, startedAt: null, finishedAt: null, evaluation: null };
+    // A finished step has been judged by the time anything routes on it, unless it ran early (see below).
+    const evaluation = status === "succeeded" || status === "failed" ? judged(status) : null;
+    steps[id] = { id, status, error: null, attempts: 0, startedAt: null, finishedAt: null, evaluation };
   }
   return {
     plan: Object.keys(statuses).map(step),
@@ -97,6 +101,21 @@ describe("routeAfterReplan", () => {
     ).toBe("synthesizer"));
   it("answers partially when the replanner gave up (failed step still in the plan)", () =>
     expect(routeAfterReplan(state({ a: "failed", b: "pending" }), settings, lowTools)).toBe("synthesizer"));
+  it("sends recovery steps that ran early (not judged yet) to the executor and on to the evaluator", () => {
+    const early = (statuses: Record<string, StepStatus>, unjudged: string) => {
+      const s = state(statuses);
+      s.steps[unjudged] = { ...s.steps[unjudged]!, evaluation: null };
+      return s;
+    };
+    // All of the recovery ran early: nothing is pending, yet it is judged before the answer.
+    expect(routeAfterReplan(early({ a: "succeeded", r: "succeeded" }, "r"), settings, lowTools)).toBe(
+      "executor",
+    );
+    // An early recovery step failed: judged, then replanned from the evaluator (not answered at once).
+    expect(routeAfterReplan(early({ a: "failed", r: "failed", n: "pending" }, "r"), settings, lowTools)).toBe(
+      "executor",
+    );
+  });
 });
 
 describe("plan search routing", () => {
