@@ -182,7 +182,8 @@ export const PlanExecuteContextSchema = z.object({
     .describe(
       "Streaming planner: with a model that streams, a LOW step that is complete and valid on its own (its " +
         "dependencies too) starts while the rest of the plan is still being written. MEDIUM and HIGH steps " +
-        "wait for the whole validated plan. No step starts early while approvePlan is not never.",
+        "wait for the whole validated plan. The replanner's recovery plans stream the same way (not under plan " +
+        "search). No step starts early while approvePlan is not never.",
     ),
   autoApprove: z
     .enum(["LOW", "MEDIUM", "HIGH"])
