@@ -248,7 +248,7 @@ describe("the graph through ChatOpenAI against the fake OpenAI server", () => {
 
     // The replanner saw the finished outputs and the failure.
     const replanPrompt = messageText(chat[3]!.body, "user");
-    expect(replanPrompt).toContain("step_3 (Extract both figures)");
+    expect(replanPrompt).toContain("[step_3] Extract both figures\n");
     expect(replanPrompt).toMatch(/step_4 \[calculator\][\s\S]*amd_revenue/);
 
     // The LLM step is a plain call; the synthesizer streams and asks for usage in the stream.
