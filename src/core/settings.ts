@@ -76,9 +76,10 @@ export const PlanExecuteContextSchema = z.object({
     .max(1_000_000)
     .default(400)
     .describe(
-      "The same for the output of a step that a later, successful step took as input (rows a group_by " +
+      "The same for the output of a step that a later, successful, read-only step computed from (rows a group_by " +
         "aggregated, search results an llm step extracted from): the synthesizer, the answer review and the " +
-        "replanner are shown this much of it and told which steps used it, whose outputs carry what was taken.",
+        "replanner are shown this much of it and told which steps used it, whose outputs carry what was taken. " +
+        "An output a step with effects wrote or sent elsewhere stays whole.",
     ),
   retryBaseDelayMs: z.number().int().min(0).default(250).describe("First retry delay; doubles each retry."),
   retryMaxDelayMs: z.number().int().min(0).default(5_000).describe("Upper bound of one retry delay."),

@@ -15,10 +15,16 @@ export interface StepEvidence {
 /**
  * The succeeded steps' outputs as the synthesizer, the answer review and the replanner read them.
  * A step's output is rendered by its tool (`PlanTool.promptText`) and cut to `promptOutputChars`;
- * when a later step that succeeded took it as input, it is cut to `usedOutputChars` instead and
+ * when a later step that succeeded computed from it, it is cut to `usedOutputChars` instead and
  * the prompt is told which steps took it up: rows that a group_by step aggregated, or search
  * results an llm step extracted from, reach the answer through those steps' own outputs, and a
  * prompt that carried both would pay for the same facts twice. State keeps every output whole.
+ *
+ * A step computes from an output when it is read-only (LOW: its output is what it made of its
+ * inputs) and either writes with a model (its dependencies are its inputs) or references the
+ * output in its args. A step with effects (writing a file, sending an email) only carries what it
+ * was given elsewhere — its output is a receipt — and a dependency kept only for ordering carries
+ * nothing: neither cuts the output.
  */
 export function evidenceOf(
   state: Pick<PlanExecuteStateType, "plan" | "steps">,
@@ -30,9 +36,14 @@ export function evidenceOf(
   const usedBy = new Map<string, string[]>();
   for (const step of state.plan) {
     if (!succeeded(step.id)) continue;
-    // Taken up through depends_on, or through a reference in args alone: a recovery step may
-    // reference a finished step without naming it in depends_on (plan/validate.ts).
-    const inputs = new Set([...step.depends_on, ...findReferences(step.args).map((r) => r.stepId)]);
+    const tool = tools.get(step.tool);
+    if (tool?.risk !== "LOW") continue;
+    // A reference in args counts whether or not depends_on names it: a recovery step may reference
+    // a finished step without naming it there (plan/validate.ts).
+    const inputs = new Set([
+      ...(tool.usesModel ? step.depends_on : []),
+      ...findReferences(step.args).map((r) => r.stepId),
+    ]);
     inputs.delete(step.id);
     for (const dep of inputs) usedBy.set(dep, [...(usedBy.get(dep) ?? []), step.id]);
   }

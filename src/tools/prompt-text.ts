@@ -11,7 +11,7 @@ import type { PlanTool } from "./types.js";
 
 /** What a prompt needs of the tools: the one a step called, for how its output reads. */
 export interface ToolLookup {
-  get(name: string): Pick<PlanTool, "promptText"> | undefined;
+  get(name: string): Pick<PlanTool, "promptText" | "risk" | "usesModel"> | undefined;
 }
 
 /**

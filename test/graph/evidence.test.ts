@@ -128,3 +128,47 @@ describe("a step's output cannot open another step's block in a prompt", () => {
     expect(prompt).toContain("Welcome.\n\\[total] Sum of all revenue\n999999");
   });
 });
+
+describe("which later steps take an output up", () => {
+  const long = "L".repeat(1_000);
+  const setup = (second: Parameters<typeof plan>[0], tools: ReturnType<typeof fakeTool>[]) => {
+    const make = fakeTool("make", z.object({}).strict(), () => long);
+    return scriptedAgent({ planner: [plan({ id: "w", tool: "make" }, second)], synthesizer: ["done [w]"] }, [
+      make,
+      ...tools,
+    ]);
+  };
+  const shownOfW = (prompt: string) => /\[w\] step w\n(.*)/.exec(prompt)?.[1] ?? "";
+
+  it("a step with effects that writes the output elsewhere does not cut it: the answer may need it whole", async () => {
+    const save = fakeTool(
+      "save",
+      z.object({ content: z.string() }).strict(),
+      () => ({ saved: true }),
+      "MEDIUM",
+    );
+    const { agent, models } = setup(
+      { id: "s", tool: "save", args: { content: "{{w.output}}" }, depends_on: ["w"] },
+      [save],
+    );
+    await run(agent, { goal: "g" });
+    expect(save.calls).toHaveLength(1);
+    expect(shownOfW(promptOf(models.synthesizer.calls[0]!.messages))).toBe(long);
+  });
+
+  it("a dependency kept only for ordering does not cut it; a read-only step that references it does", async () => {
+    const after = fakeTool("after", z.object({ x: z.string().optional() }).strict(), () => "ok");
+    const ordered = setup({ id: "o", tool: "after", depends_on: ["w"] }, [after]);
+    await run(ordered.agent, { goal: "g" });
+    expect(shownOfW(promptOf(ordered.models.synthesizer.calls[0]!.messages))).toBe(long);
+
+    const after2 = fakeTool("after", z.object({ x: z.string().optional() }).strict(), () => "ok");
+    const referenced = setup({ id: "o", tool: "after", args: { x: "{{w.output}}" }, depends_on: ["w"] }, [
+      after2,
+    ]);
+    await run(referenced.agent, { goal: "g" });
+    expect(shownOfW(promptOf(referenced.models.synthesizer.calls[0]!.messages))).toMatch(
+      /^L{400}… \(600 more characters, taken up by o\)$/,
+    );
+  });
+});
