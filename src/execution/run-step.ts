@@ -7,7 +7,7 @@ import type { StepIdMap } from "../plan/ids.js";
 import type { PlanStep } from "../plan/schema.js";
 import { resolveReferences, TemplateError } from "../plan/template.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import { stepOutputText } from "../tools/prompt-text.js";
+import { withPromptText } from "../tools/prompt-text.js";
 import {
   ToolInputError,
   type PlanTool,
@@ -173,16 +173,7 @@ export async function runStep(
                 signal,
                 idempotencyKey: `${opts.runKey}:${step.id}${revision ? `:revision-${revision.revision}` : ""}`,
                 step,
-                dependencies: dependencies.map((d) => ({
-                  ...d,
-                  text:
-                    d.text ??
-                    stepOutputText(
-                      d.output,
-                      d.tool ? opts.tools.get(d.tool) : undefined,
-                      Number.POSITIVE_INFINITY,
-                    ),
-                })),
+                dependencies: dependencies.map((d) => withPromptText(d, opts.tools)),
                 model: opts.model,
                 goal: opts.goal,
                 reportUsage: (u: TokenUsage) => addTo(usage, u),

@@ -7,7 +7,7 @@
  */
 import type { Cell, LoadCsvOutput } from "./data-csv.js";
 import type { SearchOutput } from "./search.js";
-import type { PlanTool } from "./types.js";
+import type { PlanTool, StepInput } from "./types.js";
 
 /** What a prompt needs of the tools: the one a step called, for how its output reads. */
 export interface ToolLookup {
@@ -51,6 +51,25 @@ export function stepOutputText(
 }
 
 /**
+ * A dependency as a running step gets it, its `text` (the output rendered, uncut) worked out on
+ * first read: most tools (a calculator, a data tool given rows by reference) never read it, and a
+ * dependency may be a loaded table of 256 KB.
+ */
+export function withPromptText(input: StepInput, tools: ToolLookup): StepInput {
+  if (input.text !== undefined) return input;
+  let text: string | undefined;
+  return Object.defineProperty({ ...input }, "text", {
+    enumerable: true,
+    get: () =>
+      (text ??= stepOutputText(
+        input.output,
+        input.tool ? tools.get(input.tool) : undefined,
+        Number.POSITIVE_INFINITY,
+      )),
+  });
+}
+
+/**
  * Search results, one line each: `results.N` (so that a reader can still name the path to one),
  * the title, the source, the text and the facts the text does not already state. Ids and scores
  * are left out.
@@ -64,7 +83,7 @@ export function searchPromptText(output: SearchOutput): string {
     const rawSource = oneLine(r.source ?? "");
     // A fact the text states in the same digits ("$60.92 billion" for 60.92) is said once.
     // Only the number whole counts: 5 is not stated by "2025", nor 1.5 by "11.5".
-    const facts = Object.entries(r.facts ?? {}).filter(([, v]) => !statesNumber(text ?? "", v));
+    const facts = Object.entries(r.facts ?? {}).filter(([, v]) => !statesNumber(text, v));
     const source = rawSource && rawSource !== title ? ` (${rawSource})` : "";
     return (
       `results.${i}: ${title}${source}: ${text}` +

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  withPromptText,
   compactText,
   searchPromptText,
   stepOutputText,
@@ -198,5 +199,19 @@ describe("adversarial: renderings keep every value and keep outside names on one
   it("a rendering that returns no string falls back to the JSON", () => {
     const odd = { promptText: () => 42 as unknown as string };
     expect(stepOutputText({ a: 1 }, odd)).toBe('{"a":1}');
+  });
+});
+
+describe("a running step's dependencies", () => {
+  it("render their text on first read only, once, and a given text is kept", () => {
+    let renders = 0;
+    const tools = { get: () => ({ promptText: () => `rendered ${++renders}`, risk: "LOW" as const }) };
+    const dep = withPromptText({ id: "a", description: "", tool: "t", output: { big: 1 } }, tools);
+    expect(renders).toBe(0);
+    expect(dep.text).toBe("rendered 1");
+    expect(dep.text).toBe("rendered 1");
+    expect(renders).toBe(1);
+    const given = { id: "b", description: "", output: 1, text: "as given" };
+    expect(withPromptText(given, tools)).toBe(given);
   });
 });
