@@ -2,7 +2,7 @@
  * Where this agent's input tokens go, request by request and part by part (system prompt, user
  * prompt, tool definitions, response format). A companion to bench/tokens.ts:
  *
- *   npx tsx bench/tokens-detail.ts [scenario …] [--dump DIR]
+ *   npx tsx bench/tokens-detail.ts [scenario …] [--dump DIR] [--set '{"critic":"off"}']
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -23,6 +23,9 @@ const count = (s: string) => (s ? enc.encode(s).length : 0);
 const args = process.argv.slice(2);
 const dumpAt = args.indexOf("--dump");
 const dump = dumpAt >= 0 ? args.splice(dumpAt, 2)[1] : undefined;
+const setAt = args.indexOf("--set");
+/** Settings over each scenario's own, as JSON (e.g. `{"critic":"off"}`). */
+const overrides = setAt >= 0 ? (JSON.parse(args.splice(setAt, 2)[1]!) as Record<string, unknown>) : {};
 const names = args;
 
 for (const scenario of SCENARIOS.filter((s) => !names.length || names.includes(s.name))) {
@@ -37,7 +40,7 @@ for (const scenario of SCENARIOS.filter((s) => !names.length || names.includes(s
   });
   const config = {
     configurable: { thread_id: `detail-${scenario.name}` },
-    context: { ...scenario.context, ...localModelSettings() },
+    context: { ...scenario.context, ...overrides, ...localModelSettings() },
   };
   let result = await agent.invoke({ goal: scenario.goal }, config);
   while ((result as { __interrupt__?: unknown[] }).__interrupt__?.length)

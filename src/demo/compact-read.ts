@@ -1,7 +1,8 @@
 /**
  * Reads back what `compactText` (src/tools/prompt-text.ts) wrote: the scripted demo models read
  * the data tools' outputs from their prompts, as a model would, and compute their answers from
- * them. `key: value` lines, indented objects, and `key (N rows, as CSV):` tables.
+ * them. `key: value` lines, indented objects, and `key (N rows, as CSV):` and
+ * `key (N rows by key, as CSV):` tables.
  */
 
 function cell(raw: string): unknown {
@@ -58,16 +59,22 @@ export function readCompactText(text: string): Record<string, unknown> {
     while (i < lines.length && indentOf(lines[i]!) === indent) {
       const line = lines[i]!.trim();
       i++;
-      const table = /^(.+?) \((\d+) rows, as CSV\):$/.exec(line);
+      const table = /^(.+?) \((\d+) rows( by key)?, as CSV\):$/.exec(line);
       if (table) {
         const header = csvCells(lines[i++]!.trim());
+        const keyed = table[3] !== undefined;
         const rows: Record<string, unknown>[] = [];
+        const byKey: Record<string, unknown> = {};
         for (let n = 0; n < Number(table[2]); n++) {
           const row: Record<string, unknown> = {};
-          csvCells(lines[i++]!.trim()).forEach((raw, c) => setPath(row, header[c]!, cell(raw)));
-          rows.push(row);
+          const cells = csvCells(lines[i++]!.trim());
+          cells.forEach((raw, c) => {
+            if (!keyed || c > 0) setPath(row, header[c]!, cell(raw));
+          });
+          if (keyed) byKey[cells[0]!] = row;
+          else rows.push(row);
         }
-        out[table[1]!] = rows;
+        out[table[1]!] = keyed ? byKey : rows;
       } else if (line.endsWith(":")) {
         out[line.slice(0, -1)] = readObject(indentOf(lines[i] ?? "") > indent ? indentOf(lines[i]!) : -1);
       } else {

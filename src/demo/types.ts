@@ -50,10 +50,26 @@ export function lastHumanText(messages: { content: unknown; getType?: () => stri
   return typeof human?.content === "string" ? human.content : JSON.stringify(human?.content ?? "");
 }
 
-/** The output a prompt shows for a step: the lines after `[step_id] description`, to a blank line. */
+/**
+ * The output a prompt shows for a step: the lines after `[step_id] description`, to a blank line.
+ * What the prompt points back to (`(the same output as [step_1])`, `results.2: as [step_1] results.0`,
+ * see `stepBlocks`) is read where it points, as a model would.
+ */
 export function resultOf(prompt: string, stepId: string): string {
   const match = prompt.match(new RegExp(`\\[${stepId}\\][^\\n]*\\n((?:.+\\n?)*)`));
-  return match?.[1]?.trim() ?? "(missing)";
+  const text = match?.[1]?.trim();
+  if (text === undefined) return "(missing)";
+  const same = /^\(the same output as \[([\w-]+)\]\)$/.exec(text);
+  if (same) return resultOf(prompt, same[1]!);
+  return text.replace(
+    /^([\w.-]+): as \[([\w-]+)\] ([\w.-]+)$/gm,
+    (line, label: string, id: string, at: string) => {
+      const first = resultOf(prompt, id)
+        .split("\n")
+        .find((l) => l.startsWith(`${at}: `));
+      return first ? `${label}: ${first.slice(at.length + 2)}` : line;
+    },
+  );
 }
 
 export function money(value: string | number): string {

@@ -20,15 +20,12 @@ import type { ToolRegistry } from "../tools/registry.js";
 import type { NodeDeps } from "./deps.js";
 import { checkPlan, pendingRecords } from "./planning.js";
 
-/** k plans in one structured answer: one call, so the tool catalogue is sent once, not k times. */
-export const WireCandidatesSchema = z
-  .object({
-    candidates: z
-      .array(WirePlanSchema)
-      .describe("Distinct candidate plans for the goal, the one you think best first."),
-  })
-  .strict()
-  .describe("Several alternative plans of tool calls, each of which achieves the goal on its own.");
+/**
+ * k plans in one structured answer: one call, so the tool catalogue is sent once, not k times. What
+ * the candidates are (distinct, each reaching the goal, best first) the request says; the schema
+ * does not say it again.
+ */
+export const WireCandidatesSchema = z.object({ candidates: z.array(WirePlanSchema) }).strict();
 
 const WireCandidatesReadSchema = z.object({ candidates: z.array(WirePlanReadSchema) }).strict();
 
@@ -39,7 +36,8 @@ export const JudgeSchema = z
         z
           .object({
             candidate: z.number().int().describe("The candidate's number as shown (1, 2, …)."),
-            score: z.number().describe("0 (will not reach the goal) to 1 (the best possible plan)."),
+            // The rubric says what the score weighs, from 0 to 1.
+            score: z.number(),
             reason: z.string().describe("One sentence: what decided the score."),
           })
           .strict(),

@@ -6,6 +6,7 @@ import type { PlanCheck, PlanExecuteStateType, RoleUsage } from "../core/state.j
 import { stepRecordOf } from "../core/state.js";
 import { invokeStructured, StructuredOutputError } from "../models/structured.js";
 import { encodePlan, type PlanStep } from "../plan/schema.js";
+import { stepBlocks } from "../tools/prompt-text.js";
 
 /**
  * The evaluator's judgement of the remaining plan (OpenAI strict mode: every field required), asked
@@ -38,11 +39,13 @@ export interface PlanFitPromptInput {
 }
 
 export function buildPlanFitPrompt(input: PlanFitPromptInput): BaseMessage[] {
-  const finished = input.finished
-    .map(
-      (f) => `[${f.id}]${input.after.includes(f.id) ? " (just finished)" : ""} ${f.description}\n${f.output}`,
-    )
-    .join("\n\n");
+  const finished = stepBlocks(
+    input.finished.map((f) => ({
+      id: f.id,
+      description: `${input.after.includes(f.id) ? "(just finished) " : ""}${f.description}`,
+      text: f.output,
+    })),
+  );
   return [
     new SystemMessage(
       "You watch a plan-and-execute agent. Some steps just finished. Decide whether the steps that have not run " +

@@ -1,5 +1,6 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { encodePlan, PLAN_LIMITS_RULE, type PlanStep } from "../plan/schema.js";
+import { stepBlocks } from "../tools/prompt-text.js";
 
 /**
  * How steps, tools and references work: shared by the planner and the replanner. The plan schema's
@@ -64,8 +65,7 @@ ${input.tools}
 ${PLAN_RULES}`;
   // Blocks as every prompt shows step results (`[id] description`, then the output), so an output
   // cannot open a block of its own (see `stepOutputText`).
-  const finished =
-    input.finished.map((f) => `[${f.id}] ${f.description}\n${f.output}`).join("\n\n") || "(none)";
+  const finished = stepBlocks(input.finished.map((f) => ({ ...f, text: f.output }))) || "(none)";
   const failed =
     input.failed.map((f) => `- ${f.id} [${f.tool}] ${f.description}\n  error: ${f.error}`).join("\n") ||
     "(none)";
@@ -131,8 +131,7 @@ export interface SynthesizerPromptInput {
 }
 
 export function buildSynthesizerPrompt(input: SynthesizerPromptInput): BaseMessage[] {
-  const results =
-    input.results.map((r) => `[${r.id}] ${r.description}\n${r.output}`).join("\n\n") || "(none)";
+  const results = stepBlocks(input.results.map((r) => ({ ...r, text: r.output }))) || "(none)";
   const system = `You write the final answer of a plan-and-execute agent from the results of its steps. Use only those results. Cite the step each fact comes from in square brackets, e.g. [step_2].${
     input.partial
       ? " The run did NOT complete: say plainly that the answer is partial, name the steps that failed and why (by id, without square brackets: brackets cite results), and answer only what the results support."

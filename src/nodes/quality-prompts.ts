@@ -1,25 +1,15 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import type { PlanStep } from "../plan/schema.js";
-import { stepOutputText } from "../tools/prompt-text.js";
+import { stepBlocks, stepOutputText } from "../tools/prompt-text.js";
 
 /**
  * The critic's verdict on one draft of a reflecting step, as the model is asked for it (OpenAI
- * strict mode: every field required). Named "verdict" like the pass/fail critic's.
+ * strict mode: every field required). Named "verdict" like the pass/fail critic's. Its fields are
+ * explained once, in the critic's system prompt, not again as schema descriptions.
  */
 export const ReflectionVerdictSchema = z
-  .object({
-    pass: z.boolean().describe("True when the draft satisfies the expected output and needs no revision."),
-    score: z
-      .number()
-      .describe("How good the draft is, from 0 (unusable) to 1 (fully satisfies the expected output)."),
-    reason: z
-      .string()
-      .describe(
-        "If it does not pass: exactly what is wrong or missing and how to fix it (the step gets this to revise " +
-          "its draft). If it passes: why, in one sentence.",
-      ),
-  })
+  .object({ pass: z.boolean(), score: z.number(), reason: z.string() })
   .strict();
 
 /**
@@ -69,17 +59,18 @@ export interface ReflectionCriticPromptInput {
 
 export function buildReflectionCriticPrompt(input: ReflectionCriticPromptInput): BaseMessage[] {
   const inputs = input.inputs.length
-    ? `\nInputs the step worked from:\n${input.inputs
-        .map((d) => `[${d.id}] ${d.description}\n${d.text ?? stepOutputText(d.output)}`)
-        .join("\n\n")}\n`
+    ? `\nInputs the step worked from:\n${stepBlocks(
+        input.inputs.map((d) => ({ ...d, text: d.text ?? stepOutputText(d.output) })),
+      )}\n`
     : "";
   const which = input.revision === 0 ? "Draft" : `Draft (revision ${input.revision})`;
   return [
     new SystemMessage(
-      "You review one step of a plan-and-execute agent. Decide whether the step's draft satisfies its expected " +
-        "output, and score it from 0 (unusable) to 1 (fully satisfies it). When it does not pass, say exactly what " +
-        "to change: your reason is sent back to the step, which revises its draft. Be strict about facts and " +
-        "numbers (they must come from the inputs), lenient about wording.",
+      "You review one step of a plan-and-execute agent. pass: does the step's draft satisfy its expected output " +
+        "and need no revision? score: from 0 (unusable) to 1 (fully satisfies it). reason: if it does not pass, " +
+        "exactly what is wrong or missing and what to change (the step gets it to revise its draft); if it passes, " +
+        "why, in one sentence. Be strict about facts and numbers (they must come from the inputs), lenient about " +
+        "wording.",
     ),
     new HumanMessage(
       `Goal: ${input.goal}\nStep ${input.step.id}: ${input.step.description}\nExpected output: ${input.step.expected_output}\n` +
@@ -88,19 +79,12 @@ export function buildReflectionCriticPrompt(input: ReflectionCriticPromptInput):
   ];
 }
 
-/** The reviewer's verdict on the final answer (OpenAI strict mode: every field required). */
+/**
+ * The reviewer's verdict on the final answer (OpenAI strict mode: every field required); its fields
+ * are explained in the review's system prompt.
+ */
 export const AnswerVerdictSchema = z
-  .object({
-    complete: z.boolean().describe("True when the answer addresses every part of the goal."),
-    supported: z
-      .boolean()
-      .describe("True when every claim and every number in the answer follows from the step results."),
-    problems: z
-      .array(z.string())
-      .describe(
-        "Each problem on its own: what is missing or unsupported, and what would fix it. Empty when there is none.",
-      ),
-  })
+  .object({ complete: z.boolean(), supported: z.boolean(), problems: z.array(z.string()) })
   .strict();
 
 export interface AnswerReviewPromptInput {
@@ -111,8 +95,7 @@ export interface AnswerReviewPromptInput {
 }
 
 export function buildAnswerReviewPrompt(input: AnswerReviewPromptInput): BaseMessage[] {
-  const results =
-    input.results.map((r) => `[${r.id}] ${r.description}\n${r.output}`).join("\n\n") || "(none)";
+  const results = stepBlocks(input.results.map((r) => ({ ...r, text: r.output }))) || "(none)";
   const failures = input.failures.length
     ? `\n\nSteps that did not succeed:\n${input.failures.map((f) => `[${f.id}] ${f.description}: ${f.error}`).join("\n")}`
     : "";
@@ -120,8 +103,9 @@ export function buildAnswerReviewPrompt(input: AnswerReviewPromptInput): BaseMes
     new SystemMessage(
       "You review the final answer of a plan-and-execute agent against its goal and the results of its steps. " +
         "complete: does it address every part of the goal? supported: does every claim and number follow from " +
-        "the step results (citations in square brackets name the step)? List each problem specifically; a " +
-        "problem you list starts another round of steps, so list only real ones.",
+        "the step results (citations in square brackets name the step)? problems: each on its own, what is " +
+        "missing or unsupported and what would fix it; empty when there is none. A problem you list starts " +
+        "another round of steps, so list only real ones.",
     ),
     new HumanMessage(
       `Goal: ${input.goal}\n\nStep results:\n${results}${failures}\n\nAnswer:\n${input.answer}`,

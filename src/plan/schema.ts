@@ -25,23 +25,22 @@ export const WirePlanStepSchema = z
   .object({
     id: z.string().describe("New unique id, e.g. step_1."),
     description: z.string().describe("What the step does, in one sentence."),
-    tool: z.string().describe("A listed tool."),
-    args: z.string().describe("The tool's arguments: a JSON object encoded as a string."),
-    depends_on: z.array(z.string()).describe("Ids of the steps whose output this step needs."),
+    tool: z.string(),
+    args: z.string(),
+    depends_on: z.array(z.string()),
     expected_output: z.string().describe("What a correct output looks like."),
-    reflect: z.boolean().describe("A critic reviews the output and the step revises it."),
+    reflect: z.boolean(),
   })
   .strict();
 
 /**
- * The plan schema the model is sent. Its descriptions are short on purpose: the schema travels with
- * every planner and replanner call, so what it would repeat per field (reference syntax, the id
- * grammar, size limits) is said once, in the plan rules of the prompt (with {@link PLAN_LIMITS_RULE}).
+ * The plan schema the model is sent. It travels with every planner and replanner call, so what the
+ * plan rules of the prompt say (`tool`, `args`, `depends_on`, `reflect`, reference syntax, the id
+ * grammar and size limits, with {@link PLAN_LIMITS_RULE}) it does not say again; only the fields the
+ * rules leave out are described, and the plan itself is not (the system prompt says what it is for,
+ * and a schema description is sent twice: in the schema and beside its name).
  */
-export const WirePlanSchema = z
-  .object({ steps: z.array(WirePlanStepSchema) })
-  .strict()
-  .describe("A plan of tool calls that together achieve the goal.");
+export const WirePlanSchema = z.object({ steps: z.array(WirePlanStepSchema) }).strict();
 
 /** The id grammar and size limits, as one rule line of the planner prompts. */
 export const PLAN_LIMITS_RULE =

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
 import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_LLM_ANSWER_CHARS } from "./limits.js";
-import { stepOutputText } from "./prompt-text.js";
+import { stepBlocks, stepOutputText } from "./prompt-text.js";
 import {
   ToolInputError,
   type PlanTool,
@@ -65,12 +65,13 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
     return issues;
   },
   async run(args, ctx) {
-    const inputs = ctx.dependencies
-      .map(
-        (d) =>
-          `[${d.id}] ${d.description}\n${d.text ?? stepOutputText(d.output, undefined, Number.POSITIVE_INFINITY)}`,
-      )
-      .join("\n\n");
+    const inputs = stepBlocks(
+      ctx.dependencies.map((d) => ({
+        id: d.id,
+        description: d.description,
+        text: d.text ?? stepOutputText(d.output, undefined, Number.POSITIVE_INFINITY),
+      })),
+    );
     const messages = [
       new SystemMessage(
         "You carry out one step of a larger plan. Answer with the step's result only, in the form the expected output asks for.",

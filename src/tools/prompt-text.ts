@@ -50,6 +50,52 @@ export function stepOutputText(
   return text.length > limit ? `${text.slice(0, limit)}… (${text.length - limit} more characters)` : text;
 }
 
+/** One step's output as a prompt lists it: `[id] description`, then the output as prompt text. */
+export interface StepBlock {
+  id: string;
+  description: string;
+  /** The output as prompt text (already rendered and cut, see `stepOutputText`). */
+  text: string;
+}
+
+/** A repeated line or output is pointed back to only when it is at least this long: a pointer costs about 25 characters. */
+const REPEAT_MIN_CHARS = 60;
+/** A labelled line of an output: `results.2: …`, `note: …`. */
+const LABELLED_LINE = /^([A-Za-z_][\w.-]{0,40}): (.+)$/;
+
+/**
+ * Step outputs as every prompt lists them, each under its `[id] description` header. What a
+ * prompt would carry twice it points back to instead: an output the same as one listed above it
+ * (`(the same output as [step_1])`), and a labelled line (`results.2: …`, a search result that an
+ * earlier search also found) that a block above showed word for word (`results.2: as [step_1]
+ * results.0`). Only lines shown whole are pointed to: a block cut short points to nothing it left
+ * out. Searches that overlap (two queries about one company find the same report) are common, and
+ * every prompt that lists the results (the step's, its critic's, the synthesizer's, the answer
+ * review's, the replanner's) would otherwise pay for each repeat.
+ */
+export function stepBlocks(blocks: readonly StepBlock[]): string {
+  const outputs = new Map<string, string>();
+  const lines = new Map<string, string>();
+  return blocks
+    .map(({ id, description, text }) => {
+      const header = `[${id}] ${description}`;
+      const same = text.length >= REPEAT_MIN_CHARS ? outputs.get(text) : undefined;
+      if (same) return `${header}\n(the same output as [${same}])`;
+      outputs.set(text, id);
+      const body = text.split("\n").map((line) => {
+        const labelled = LABELLED_LINE.exec(line);
+        if (!labelled || labelled[2]!.length < REPEAT_MIN_CHARS) return line;
+        const [, label, content] = labelled;
+        const first = lines.get(content!);
+        if (first) return `${label}: as ${first}`;
+        lines.set(content!, `[${id}] ${label}`);
+        return line;
+      });
+      return `${header}\n${body.join("\n")}`;
+    })
+    .join("\n\n");
+}
+
 /**
  * A dependency as a running step gets it, its `text` (the output rendered, uncut) worked out on
  * first read: most tools (a calculator, a data tool given rows by reference) never read it, and a
@@ -177,6 +223,22 @@ function asTable(value: unknown[]): { columns: string[]; rows: Record<string, Pr
   return columns.length <= 50 ? { columns, rows } : null;
 }
 
+/**
+ * An object whose fields are all like objects (the same fields, at least two, flattened as
+ * `asTable` does): per-column statistics, per-group totals. A CSV table keyed by its first column
+ * carries them without repeating each field name per entry.
+ */
+function asKeyedTable(
+  value: Record<string, unknown>,
+): { columns: string[]; rows: Record<string, Primitive>[] } | null {
+  const entries = Object.values(value);
+  const table = asTable(entries);
+  if (!table || table.columns.length < 2) return null;
+  // Like objects only: a field one entry lacks would read the same as a null.
+  if (!table.rows.every((r) => Object.keys(r).length === table.columns.length)) return null;
+  return table;
+}
+
 function scalar(value: Primitive): string {
   // NaN and ±Infinity as themselves: JSON would write them as null.
   if (typeof value === "number" && !Number.isFinite(value)) return String(value);
@@ -198,7 +260,17 @@ function compactLines(value: unknown, indent: string): string[] {
           lines.push(`${indent}${table.columns.map((c) => csvCell(row[c] ?? null)).join(",")}`);
       } else lines.push(`${indent}${key}: ${JSON.stringify(field)}`);
     } else if (isPlainObject(field)) {
-      lines.push(`${indent}${key}:`, ...compactLines(field, `${indent}  `));
+      const keyed = asKeyedTable(field);
+      if (keyed) {
+        const keys = Object.keys(field);
+        lines.push(`${indent}${key} (${keys.length} rows by key, as CSV):`);
+        lines.push(`${indent}${["", ...keyed.columns].map((c) => csvCell(c)).join(",")}`);
+        keyed.rows.forEach((row, r) =>
+          lines.push(
+            `${indent}${[keys[r]!, ...keyed.columns.map((c) => row[c] ?? null)].map(csvCell).join(",")}`,
+          ),
+        );
+      } else lines.push(`${indent}${key}:`, ...compactLines(field, `${indent}  `));
     } else lines.push(`${indent}${key}: ${JSON.stringify(field) ?? "null"}`);
   }
   return lines;
@@ -206,8 +278,10 @@ function compactLines(value: unknown, indent: string): string[] {
 
 /**
  * JSON data as a model reads it cheaply: one `key: value` line per field (nested objects indented,
- * so a field's path can still be read off), and a list of like objects as a CSV table whose header
- * names each column once — nested fields as dotted columns (`row.region`). Nothing is left out.
+ * so a field's path can still be read off), a list of like objects as a CSV table whose header
+ * names each column once — nested fields as dotted columns (`row.region`) — and an object of like
+ * objects (statistics per column) as a table whose first column, unnamed, is each entry's key
+ * (`numeric.units.mean` is row `units`, column `mean`). Nothing is left out.
  * A tool opts in with `promptText: compactText`; it suits tools that return records and
  * statistics, not tools whose output is asked to be JSON.
  */

@@ -4,7 +4,7 @@ import { textOf, usageOf } from "../models/structured.js";
 import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_SUMMARY_CHARS } from "./limits.js";
 import { revisionRequest } from "./llm.js";
-import { stepOutputText } from "./prompt-text.js";
+import { stepBlocks, stepOutputText } from "./prompt-text.js";
 import { ToolInputError, type PlanTool } from "./types.js";
 
 /** Each dependency's output is cut to this many characters in the prompt. */
@@ -61,12 +61,13 @@ export const summarizeTool: PlanTool<SummarizeArgs> = {
   async run(args, ctx) {
     const material = args.text?.trim()
       ? clip(args.text)
-      : ctx.dependencies
-          .map(
-            (d) =>
-              `[${d.id}] ${d.description}\n${clip(d.text ?? stepOutputText(d.output, undefined, Number.POSITIVE_INFINITY))}`,
-          )
-          .join("\n\n");
+      : stepBlocks(
+          ctx.dependencies.map((d) => ({
+            id: d.id,
+            description: d.description,
+            text: clip(d.text ?? stepOutputText(d.output, undefined, Number.POSITIVE_INFINITY)),
+          })),
+        );
     if (!material.trim()) {
       throw new ToolInputError(
         "nothing to summarise: give text, or make the step depend on the steps to summarise",

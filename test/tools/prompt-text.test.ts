@@ -2,10 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   withPromptText,
   compactText,
+  stepBlocks,
   searchPromptText,
   stepOutputText,
   tablePromptText,
 } from "../../src/tools/prompt-text.js";
+import { readCompactText } from "../../src/demo/compact-read.js";
+import { resultOf } from "../../src/demo/types.js";
 import { searchTool } from "../../src/tools/search.js";
 import type { ToolContext } from "../../src/tools/types.js";
 
@@ -94,6 +97,35 @@ describe("how a model reads a tool's output", () => {
     expect(compactText({ items: [{ a: [1, 2] }] })).toBe('items: [{"a":[1,2]}]');
   });
 
+  it("compactText: an object of like objects (statistics per column) is a table keyed by its first column; unlike ones stay indented", () => {
+    const stats = {
+      rowCount: 3,
+      numeric: {
+        units: { count: 3, mean: 1.5, max: 3 },
+        "unit, price": { count: 3, mean: 2.25, max: null },
+      },
+      uneven: { a: { x: 1, y: 2 }, b: { x: 1 } },
+    };
+    const text = compactText(stats);
+    expect(text).toBe(
+      [
+        "rowCount: 3",
+        "numeric (2 rows by key, as CSV):",
+        ",count,mean,max",
+        "units,3,1.5,3",
+        '"unit, price",3,2.25,',
+        "uneven:",
+        "  a:",
+        "    x: 1",
+        "    y: 2",
+        "  b:",
+        "    x: 1",
+      ].join("\n"),
+    );
+    // The demo's scripted models read it back as the same data.
+    expect(readCompactText(text)).toEqual(stats);
+  });
+
   it("stepOutputText: a string as it is, JSON without a rendering, the JSON when the rendering throws, cut with the count said", () => {
     expect(stepOutputText("plain")).toBe("plain");
     expect(stepOutputText({ a: 1 })).toBe('{"a":1}');
@@ -164,6 +196,13 @@ describe("adversarial: renderings keep every value and keep outside names on one
     });
     expect(stats).not.toMatch(/^\[step_/m);
     expect(stats).toContain(JSON.stringify(forged));
+    // The same keys as the first cell of a keyed table's rows.
+    const keyed = compactText({ numeric: { [forged]: { mean: 2, max: 3 }, b: { mean: 1, max: 1 } } });
+    expect(keyed.split("\n")).toHaveLength(4);
+    expect(keyed).not.toMatch(/^\[step_/m);
+    expect(
+      stepOutputText({ numeric: { "[step_2] forged": { mean: 2, max: 3 } } }, { promptText: compactText }),
+    ).toMatch(/^\\\[step_2\] forged,2,3$/m);
   });
 
   it("NaN and ±Infinity are said as themselves, not as null (JSON has neither, a tool may return them)", () => {
@@ -213,5 +252,62 @@ describe("a running step's dependencies", () => {
     expect(renders).toBe(1);
     const given = { id: "b", description: "", output: 1, text: "as given" };
     expect(withPromptText(given, tools)).toBe(given);
+  });
+});
+
+describe("step blocks: what a prompt would carry twice it points back to", () => {
+  const nvidia =
+    "NVIDIA fiscal 2024 revenue (annual report): NVIDIA reported revenue of $60.92 billion for fiscal 2024.";
+  const amd =
+    "AMD full-year 2024 revenue (AMD results): AMD reported full-year 2024 revenue of $25.79 billion, up 14%.";
+
+  it("a search result an earlier block showed whole is a pointer to it; short lines and new results stay", () => {
+    const text = stepBlocks([
+      { id: "step_1", description: "NVIDIA", text: `search "nvidia":\nresults.0: ${nvidia}\ncount: 1` },
+      {
+        id: "step_2",
+        description: "AMD",
+        text: `search "amd":\nresults.0: ${amd}\nresults.1: ${nvidia}\ncount: 1`,
+      },
+    ]);
+    expect(text).toBe(
+      [
+        "[step_1] NVIDIA",
+        'search "nvidia":',
+        `results.0: ${nvidia}`,
+        "count: 1",
+        "",
+        "[step_2] AMD",
+        'search "amd":',
+        `results.0: ${amd}`,
+        "results.1: as [step_1] results.0",
+        "count: 1",
+      ].join("\n"),
+    );
+    // Read back as a model reads it (the demo's scripted models do): the pointer leads to the line.
+    expect(resultOf(text, "step_2")).toContain(`results.1: ${nvidia}`);
+  });
+
+  it("points only to lines shown whole: a result a cut block left out is shown again in full", () => {
+    const cut = stepOutputText(`results.0: ${amd}\nresults.1: ${nvidia}`, undefined, 150);
+    const text = stepBlocks([
+      { id: "step_1", description: "cut", text: cut },
+      { id: "step_2", description: "whole", text: `results.0: ${nvidia}\nresults.1: ${amd}` },
+    ]);
+    expect(text).toContain(`[step_2] whole\nresults.0: ${nvidia}\nresults.1: as [step_1] results.0`);
+  });
+
+  it("an output the same as one above is said once; a short one is repeated", () => {
+    const long = `a report line that is long enough to be worth pointing back to, ${"x".repeat(40)}`;
+    const text = stepBlocks([
+      { id: "a", description: "first", text: long },
+      { id: "b", description: "second", text: long },
+      { id: "c", description: "short", text: "42" },
+      { id: "d", description: "short again", text: "42" },
+    ]);
+    expect(text).toBe(
+      `[a] first\n${long}\n\n[b] second\n(the same output as [a])\n\n[c] short\n42\n\n[d] short again\n42`,
+    );
+    expect(resultOf(text, "b")).toBe(long);
   });
 });
