@@ -1,14 +1,13 @@
 import { z } from "zod";
 import { idLabel, MAX_STEP_ID_LENGTH } from "./ids.js";
-import { MAX_ARGS_CHARS, MAX_DESCRIPTION_CHARS, MAX_EXPECTED_OUTPUT_CHARS } from "./limits.js";
 
 /**
  * One step as the model writes it. Every property is required and every object is closed so
  * that OpenAI's strict structured-output mode accepts the schema; `args` travels as a JSON
  * string because a free-form object cannot be expressed in strict mode. {@link decodePlan}
- * turns it into a {@link PlanStep}. The id grammar and the size limits are stated in the
- * descriptions and enforced by validation, not by the schema: strict mode refuses `maxLength`,
- * and a schema failure would not tell the model which field to fix.
+ * turns it into a {@link PlanStep}. The id grammar is stated in the plan rules, and it and the size
+ * limits are enforced by validation, not by the schema: strict mode refuses `maxLength`, and a
+ * schema failure would not tell the model which field to fix.
  */
 /** A decoded plan step (args as an object), as the state and the search tree store it. */
 export const PlanStepSchema = z.object({
@@ -42,11 +41,13 @@ export const WirePlanStepSchema = z
  */
 export const WirePlanSchema = z.object({ steps: z.array(WirePlanStepSchema) }).strict();
 
-/** The id grammar and size limits, as one rule line of the planner prompts. */
-export const PLAN_LIMITS_RULE =
-  `- Ids: a letter, then letters, digits, _ or - (at most ${MAX_STEP_ID_LENGTH}); never reuse an id. ` +
-  `At most ${MAX_DESCRIPTION_CHARS} characters per description, ${MAX_EXPECTED_OUTPUT_CHARS} per expected_output, ` +
-  `${MAX_ARGS_CHARS} per args.`;
+/**
+ * The id grammar, as one rule line of the planner prompts. The size limits of a step's fields
+ * (plan/limits.ts) are not: every planner call would pay for a sentence that a plan written in
+ * good faith never needs, and a plan over a limit is refused with the field, its size, the limit and
+ * what to do instead, which the repair round shows the model.
+ */
+export const PLAN_LIMITS_RULE = `- Ids: a letter, then letters, digits, _ or - (at most ${MAX_STEP_ID_LENGTH}); never reuse an id.`;
 
 /**
  * The wire plan as it is *read*: `reflect` may be missing. Strict mode always sends it, but plans
