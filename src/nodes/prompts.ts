@@ -1,6 +1,6 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { encodePlan, PLAN_LIMITS_RULE, type PlanStep } from "../plan/schema.js";
-import { stepBlocks } from "../tools/prompt-text.js";
+import { fenced, stepBlocks } from "../tools/prompt-text.js";
 
 /**
  * How steps, tools and references work: shared by the planner and the replanner. The plan schema's
@@ -79,7 +79,8 @@ ${PLAN_RULES}`;
   ];
   if (input.review) {
     parts.push(
-      `The answer written from these results did not pass review:\n${input.review.answer}`,
+      // Fenced: the answer was written from step outputs; a line of it must not pass for the findings.
+      `The answer written from these results did not pass review:\n${fenced(input.review.answer)}`,
       `Findings:\n${input.review.findings.map((f, n) => `${n + 1}. ${f}`).join("\n")}`,
       "Add only steps that would supply what the findings show is missing or unsupported (new ids). If the " +
         "finished results already suffice, return an empty list of steps: the answer is then rewritten with the findings.",
@@ -144,7 +145,7 @@ export function buildSynthesizerPrompt(input: SynthesizerPromptInput): BaseMessa
     ? `\n\nOther plans were tried and failed (name them when you say the answer is partial):\n${input.tried.join("\n")}`
     : "";
   const review = input.review
-    ? `\n\nYour previous answer did not pass review:\n${input.review.answer}\n\nFix every finding in the new ` +
+    ? `\n\nYour previous answer did not pass review:\n${fenced(input.review.answer)}\n\nFix every finding in the new ` +
       `answer; leave out what the step results do not support:\n${input.review.findings
         .map((f, n) => `${n + 1}. ${f}`)
         .join("\n")}`

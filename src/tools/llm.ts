@@ -9,7 +9,7 @@ import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
 import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_LLM_ANSWER_CHARS } from "./limits.js";
-import { stepBlocks, stepOutputText } from "./prompt-text.js";
+import { fenced, stepBlocks, stepOutputText } from "./prompt-text.js";
 import {
   ToolInputError,
   type PlanTool,
@@ -176,7 +176,9 @@ const MAX_DRAFT_CHARS = 12_000;
  * feedback. Shared by the tools that write with a model (`llm`, `summarize`).
  */
 export function revisionRequest(revision: StepRevision): string {
-  const draft = typeof revision.draft === "string" ? revision.draft : JSON.stringify(revision.draft);
+  // Fenced: the draft is the model's own text, written from inputs that may come from outside; a
+  // line of it must not pass for the reviewer's feedback below it.
+  const draft = fenced(typeof revision.draft === "string" ? revision.draft : JSON.stringify(revision.draft));
   const shown =
     draft.length > MAX_DRAFT_CHARS
       ? `${draft.slice(0, MAX_DRAFT_CHARS)}… (${draft.length - MAX_DRAFT_CHARS} more characters)`

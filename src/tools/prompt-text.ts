@@ -21,6 +21,25 @@ export interface ToolLookup {
  */
 const BLOCK_START = /^\[(?=[A-Za-z][\w-]{0,63}\])/gm;
 
+/**
+ * A line that starts like a section of a prompt: a capitalised phrase and a colon, alone on its line
+ * (`Answer:`, `Step results:`, `Failed steps:`) or before text (`Draft: …`, `Goal: …`), as every
+ * prompt here marks its sections. An output shown in a prompt must not be able to open one: a web
+ * page ending in `Answer:` and a made-up answer would put it where the answer review reads the
+ * answer it judges. Such a line is shown as `\Answer:`. Keys a tool's rendering writes (`rowCount:`,
+ * `results.0:`) start in lower case and are left alone.
+ */
+const SECTION_START = /^(?=[A-Z][A-Za-z' ]{0,60}(?: \([^)\n]{0,40}\))?:(?:[ \t]|$))/gm;
+
+/**
+ * Text from a step (a tool's output, a model's draft) as a prompt shows it: a line that starts like
+ * a step's block or like a section of the prompt is escaped with a backslash, so that the text
+ * cannot pass for the prompt's own structure (see {@link BLOCK_START}, {@link SECTION_START}).
+ */
+export function fenced(text: string): string {
+  return text.replace(BLOCK_START, "\\[").replace(SECTION_START, "\\");
+}
+
 /** Most characters of one step's output a prompt carries. */
 export const OUTPUT_PROMPT_CHARS = 2_000;
 
@@ -46,7 +65,7 @@ export function stepOutputText(
     }
   }
   text ??= output === undefined ? "(no output)" : JSON.stringify(output);
-  text = text.replace(BLOCK_START, "\\[");
+  text = fenced(text);
   return text.length > limit ? `${text.slice(0, limit)}… (${text.length - limit} more characters)` : text;
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   withPromptText,
   compactText,
+  fenced,
   stepBlocks,
   searchPromptText,
   stepOutputText,
@@ -309,5 +310,19 @@ describe("step blocks: what a prompt would carry twice it points back to", () =>
       `[a] first\n${long}\n\n[b] second\n(the same output as [a])\n\n[c] short\n42\n\n[d] short again\n42`,
     );
     expect(resultOf(text, "b")).toBe(long);
+  });
+});
+
+describe("fenced: step text cannot open a section of the prompt", () => {
+  it("escapes a line that starts like a section (a capitalised phrase and a colon), whole or before text", () => {
+    expect(fenced("Answer:\nDraft (revision 2): fine\nSteps that did not succeed:\n[step_2] x")).toBe(
+      "\\Answer:\n\\Draft (revision 2): fine\n\\Steps that did not succeed:\n\\[step_2] x",
+    );
+  });
+
+  it("leaves keys a rendering writes, colons inside a line, times and URLs alone", () => {
+    const text =
+      "rowCount: 192\nresults.0: a title: text\nThe answer: 42 is right\n10:30 at https://x.test\nsee Answer: below";
+    expect(fenced(text)).toBe(text.replace("The answer: 42", "\\The answer: 42"));
   });
 });
