@@ -421,7 +421,9 @@ it gets no system prompt; and where this agent passes a load_csv step's rows by 
 \`path\` instead of copying the rows. Both read a tool's result in the same rendering (the tool's \`promptText\`:
 search results one line each, tables as CSV), so the comparison is of the two loops, not of two renderings. This
 agent's prompts show step outputs that way, cut to 2,000 characters, and an output a later step took up to 400 in the
-synthesizer's, the answer review's and the replanner's prompts (\`promptOutputChars\`, \`usedOutputChars\`).
+synthesizer's, the answer review's and the replanner's prompts (\`promptOutputChars\`, \`usedOutputChars\`); a
+search result or an output that a prompt already showed whole is pointed back to rather than sent again
+(\`stepBlocks\`), and the plan, verdict and answer-review schemas leave what their system prompts explain unsaid.
 
 The scenarios ${withCritic.map((t) => `\`${t.scenario}\``).join(", ")} turn on the LLM critic and the answer review
 (\`critic: "llm_steps"\`), which the ReAct loop does not have; each also runs with \`critic: "off"\` (same plan, no
@@ -457,6 +459,16 @@ median ${x2(medRatio)} (target ≥ 5×: ${verdict(medRatio >= 5)}). Like for lik
 on): minimum ${x2(Math.min(...likeRatios))} (${verdict(Math.min(...likeRatios) >= 3)}), median ${x2(median(likeRatios))}
 (${verdict(median(likeRatios) >= 5)}). Output tokens are higher for this agent: a plan is a longer answer than a tool
 call.
+
+Where the scenarios with the critic on miss: the critic and the answer review add requests (critiques, revisions,
+reviews, and the replan and rewrite a review sends back) that carry the inputs they check facts against — ${withCritic
+    .map((t) => {
+      const off = t.leanNoCritic ?? t.lean;
+      return `\`${t.scenario}\` ${t.lean.requests - off.requests} requests, ${n0(t.lean.input - off.input)} of its ${n0(
+        t.lean.input,
+      )} input tokens (3× would need ${n0(t.react.input / 3)} in all)`;
+    })
+    .join("; ")}. The ReAct loop checks nothing, so those requests have no counterpart there.
 ${
   sales
     ? `If the ReAct model copied the rows into its calls, as the plan's references literally resolve, sales would cost it
