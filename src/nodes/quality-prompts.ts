@@ -94,8 +94,23 @@ export interface AnswerReviewPromptInput {
   failures: { id: string; description: string; error: string }[];
 }
 
+/** A step output the answer quotes whole is said to be quoted, not shown twice, from this length on. */
+const QUOTED_MIN_CHARS = 120;
+
 export function buildAnswerReviewPrompt(input: AnswerReviewPromptInput): BaseMessage[] {
-  const results = stepBlocks(input.results.map((r) => ({ ...r, text: r.output }))) || "(none)";
+  // An output the answer quotes word for word (a summary step's text, often the bulk of the answer)
+  // is there to read below; the reviewer is told so instead of reading it twice. Only an output
+  // shown whole counts: a cut one ends in a note the answer does not have.
+  const results =
+    stepBlocks(
+      input.results.map((r) => ({
+        ...r,
+        text:
+          r.output.length >= QUOTED_MIN_CHARS && input.answer.includes(r.output)
+            ? "(quoted word for word in the answer below)"
+            : r.output,
+      })),
+    ) || "(none)";
   const failures = input.failures.length
     ? `\n\nSteps that did not succeed:\n${input.failures.map((f) => `[${f.id}] ${f.description}: ${f.error}`).join("\n")}`
     : "";

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { PlanExecuteContext } from "../../src/core/settings.js";
 import { checkAnswer, citedIds, numbersIn } from "../../src/nodes/answer-checks.js";
+import { buildAnswerReviewPrompt } from "../../src/nodes/quality-prompts.js";
 import { eventsOf, plan, run, scriptedAgent } from "../helpers/agent.js";
 import { fakeTool } from "../helpers/tools.js";
 
@@ -242,5 +243,45 @@ describe("answer review in the graph", () => {
     expect(state.answerReview?.notes[0]).toMatch(
       /^the reviewer's verdict could not be read \(after 2 attempts/,
     );
+  });
+});
+
+describe("the answer review's prompt", () => {
+  const summary =
+    "Total revenue was $723,131. West leads with $223,727 (31%), ahead of East ($207,098, 29%); South trails at $123,837 (17%), well behind the others.";
+  const results = [
+    {
+      id: "totals",
+      description: "Revenue per region",
+      output: "West,223726.98\nEast,207097.56\nSouth,123836.72",
+    },
+    { id: "summary", description: "Write the summary", output: summary },
+  ];
+
+  it("says an output the answer quotes word for word is quoted, instead of showing it twice", () => {
+    const prompt = buildAnswerReviewPrompt({
+      goal: "g",
+      answer: `${summary} [summary]\n\nThe totals come from [totals].`,
+      results,
+      failures: [],
+    })
+      .map((m) => m.text)
+      .join("\n");
+    expect(prompt).toContain("[summary] Write the summary\n(quoted word for word in the answer below)");
+    expect(prompt.split(summary)).toHaveLength(2);
+    expect(prompt).toContain("West,223726.98");
+  });
+
+  it("shows an output the answer changed, shortened or only partly quotes", () => {
+    for (const answer of [
+      summary.replace("$723,131", "$723,000"),
+      summary.slice(0, 80),
+      "Totals: see [totals].",
+    ]) {
+      const prompt = buildAnswerReviewPrompt({ goal: "g", answer, results, failures: [] })
+        .map((m) => m.text)
+        .join("\n");
+      expect(prompt).toContain(`[summary] Write the summary\n${summary}`);
+    }
   });
 });
