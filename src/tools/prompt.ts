@@ -59,13 +59,49 @@ export function selectTools(tools: readonly PlanTool[], options: ToolPromptOptio
   if (options.onlyIncluded) return new Set([...(options.include ?? [])].filter((n) => all.has(n)));
   if (tools.length <= (options.fullCatalogueMax ?? FULL_CATALOGUE_MAX) || !options.goal?.trim()) return all;
   const chosen = new Set(tools.filter((t) => t.pinned).map((t) => t.name));
-  const ranked = rankTools(tools, options.goal).filter((hit) => !chosen.has(hit.name));
+  const goalTerms = termsOf(options.goal);
+  const ranked = rankTools(tools, options.goal).filter(
+    (hit) => !chosen.has(hit.name) && asksFor(hit.name, tools, goalTerms),
+  );
   const best = ranked[0]?.score ?? 0;
   for (const hit of ranked.slice(0, options.preselect ?? PRESELECT)) {
     if (hit.score >= best * MIN_RELATIVE_SCORE) chosen.add(hit.name);
   }
   for (const name of options.include ?? []) if (all.has(name)) chosen.add(name);
   return chosen;
+}
+
+/**
+ * Whether the goal asks for what a tool with effects (MEDIUM or HIGH) does: it has a word of the
+ * tool's name that no other tool's name has ("delete" of delete_file, "send" or "email" of
+ * send_email). A goal about a file matches delete_file on "file" and "workspace"; its signature in
+ * every such planner prompt would cost tokens and put a destructive tool before the planner for
+ * nothing. Such a tool is still listed by name and may be used (a refused plan shows its
+ * arguments). A read-only tool, or one whose name has no word of its own, is ranked as it matches.
+ */
+function asksFor(name: string, tools: readonly PlanTool[], goalTerms: ReadonlySet<string>): boolean {
+  const tool = tools.find((t) => t.name === name);
+  if (!tool || tool.risk === "LOW") return true;
+  const others = new Set(
+    tools.filter((t) => t.name !== name).flatMap((t) => [...termsOf(nameWords(t.name))]),
+  );
+  const own = [...termsOf(nameWords(name))].filter((w) => !others.has(w));
+  return own.length === 0 || own.some((w) => goalTerms.has(w));
+}
+
+/** A tool name's words: `delete_file` → "delete file", `sendEmail` → "send Email". */
+function nameWords(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[^\p{L}\p{N}]+/gu, " ");
+}
+
+/** A text's terms as the ranking reads them (lower-cased, stopwords dropped, stemmed). */
+function termsOf(text: string): Set<string> {
+  const terms = new Set<string>();
+  for (const word of text.split(/[^\p{L}\p{N}]+/u)) {
+    const term = processTerm(word);
+    if (term) terms.add(term);
+  }
+  return terms;
 }
 
 /**
@@ -102,7 +138,26 @@ function processTerm(term: string): string | null {
   return stem(t);
 }
 
-const SUFFIXES = ["ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "is", "s", "y", "e"];
+const SUFFIXES = [
+  "ations",
+  "ation",
+  "ings",
+  "ing",
+  "ies",
+  "ied",
+  "izes",
+  "ized",
+  "ises",
+  "ised",
+  "es",
+  "ed",
+  "is",
+  "s",
+  "y",
+  "ize",
+  "ise",
+  "e",
+];
 
 /** Drops the first of {@link SUFFIXES} that leaves at least four letters ("analysis" → "analys"). */
 export function stem(word: string): string {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { scenarioTools } from "../../src/demo/agent.js";
 import { createDefaultTools, ToolRegistry } from "../../src/tools/index.js";
-import { rankTools, renderSignature, selectTools, typeOf } from "../../src/tools/prompt.js";
+import { rankTools, renderSignature, selectTools, stem, typeOf } from "../../src/tools/prompt.js";
 import type { PlanTool } from "../../src/tools/types.js";
 import { fortyTools } from "../fixtures/catalogue.js";
 
@@ -70,6 +71,42 @@ describe("the planner's tool list", () => {
     expect(text).toContain("- calc() [LOW]");
     expect(text).toContain("- slack_post_message(channel: string, text: string) [LOW]");
     expect(text).not.toContain("nope");
+  });
+
+  it("shows a tool with effects in full only when the goal names its action; a read-only one as it ranks", () => {
+    // The demo's 13 tools (the default ones with send_email instead of http_get).
+    const demo = scenarioTools({
+      workspace: "/nowhere/workspace",
+      outbox: "/nowhere/outbox",
+      latency: false,
+    });
+    expect(demo.length).toBeGreaterThan(12);
+    const analyse = selectTools(demo, {
+      goal: "Analyse the sales file sales.csv in the workspace and summarise the revenue per region",
+    });
+    // delete_file matches "file" and "workspace", as read_file does; only the read-only one is shown.
+    expect(analyse.has("delete_file")).toBe(false);
+    expect(analyse.has("read_file")).toBe(true);
+    expect(selectTools(demo, { goal: "Delete the file old.csv from the workspace" }).has("delete_file")).toBe(
+      true,
+    );
+    expect(selectTools(demo, { goal: "Email the totals to the sales team" }).has("send_email")).toBe(true);
+    // A tool with effects whose name has no word of its own (github and issue are in github_create_issue)
+    // is ranked as any other.
+    const shared = [
+      ...fortyTools(),
+      {
+        ...tool("github_issue", z.object({ id: z.number() }), "Closes a github issue by id."),
+        risk: "HIGH" as const,
+      },
+    ];
+    expect(selectTools(shared, { goal: "close github issue 42" }).has("github_issue")).toBe(true);
+  });
+
+  it("stems so that a summary meets summarize and summarise", () => {
+    expect(new Set(["summary", "summaries", "summarize", "summarise", "summarized"].map(stem))).toEqual(
+      new Set(["summar"]),
+    );
   });
 
   it("ranks by name and description, stemming plurals, and leaves out tools that match nothing", () => {
