@@ -15,11 +15,22 @@ export interface ToolLookup {
 }
 
 /**
+ * Where a line starts, as a model reads text: after any line break JavaScript knows (\n, \r,
+ * U+2028, U+2029) and after a vertical tab, a form feed or a NEL, which tokenizers and renderers
+ * also take for one. Then what may stand before a line's first word and leave it looking the same:
+ * spaces, tabs, no-break spaces, and invisible format characters (a zero-width space, a byte-order
+ * mark, a direction mark), which a page can put there to slip a section past a check of the
+ * line's first character.
+ */
+const LINE_START = String.raw`(?<=^|[\n\r\v\f\u0085\u2028\u2029])`;
+const LEAD = String.raw`[\t \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\p{Cf}]*`;
+
+/**
  * A line that starts like a step's block in a prompt (`[step_3] …`): prompts list step outputs as
  * `[id] description` and the output below it, so an output (a web page, a file, a model's answer)
  * must not be able to open a block of its own there. Such a line is shown as `\[step_3] …`.
  */
-const BLOCK_START = /^\[(?=[A-Za-z][\w-]{0,63}\])/gm;
+const BLOCK_START = new RegExp(`${LINE_START}(?=${LEAD}\\[[A-Za-z][\\w-]{0,63}\\])`, "gu");
 
 /**
  * A line that starts like a section of a prompt: a capitalised phrase and a colon, alone on its line
@@ -27,9 +38,13 @@ const BLOCK_START = /^\[(?=[A-Za-z][\w-]{0,63}\])/gm;
  * prompt here marks its sections. An output shown in a prompt must not be able to open one: a web
  * page ending in `Answer:` and a made-up answer would put it where the answer review reads the
  * answer it judges. Such a line is shown as `\Answer:`. Keys a tool's rendering writes (`rowCount:`,
- * `results.0:`) start in lower case and are left alone.
+ * `results.0:`) start in lower case and are left alone. Letters are any script's (a Cyrillic `А`
+ * reads as the Latin one), with their combining marks; a full-width colon is a colon.
  */
-const SECTION_START = /^(?=[A-Z][A-Za-z' ]{0,60}(?: \([^)\n]{0,40}\))?:(?:[ \t]|$))/gm;
+const SECTION_START = new RegExp(
+  `${LINE_START}(?=${LEAD}\\p{Lu}[\\p{L}\\p{M}' ]{0,60}(?: \\([^)\\n]{0,40}\\))?[:\\uff1a](?:[ \\t]|$|[\\n\\r\\v\\f\\u0085\\u2028\\u2029]))`,
+  "gu",
+);
 
 /**
  * Text from a step (a tool's output, a model's draft) as a prompt shows it: a line that starts like
@@ -37,7 +52,7 @@ const SECTION_START = /^(?=[A-Z][A-Za-z' ]{0,60}(?: \([^)\n]{0,40}\))?:(?:[ \t]|
  * cannot pass for the prompt's own structure (see {@link BLOCK_START}, {@link SECTION_START}).
  */
 export function fenced(text: string): string {
-  return text.replace(BLOCK_START, "\\[").replace(SECTION_START, "\\");
+  return text.replace(BLOCK_START, "\\").replace(SECTION_START, "\\");
 }
 
 /** Most characters of one step's output a prompt carries. */
