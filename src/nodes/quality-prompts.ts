@@ -1,7 +1,7 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import type { PlanStep } from "../plan/schema.js";
-import { stepBlocks, stepOutputText } from "../tools/prompt-text.js";
+import { failureLine, stepBlocks, stepOutputText } from "../tools/prompt-text.js";
 
 /**
  * The critic's verdict on one draft of a reflecting step, as the model is asked for it (OpenAI
@@ -97,7 +97,7 @@ export interface AnswerReviewPromptInput {
 export function buildAnswerReviewPrompt(input: AnswerReviewPromptInput): BaseMessage[] {
   const results = stepBlocks(input.results.map((r) => ({ ...r, text: r.output }))) || "(none)";
   const failures = input.failures.length
-    ? `\n\nSteps that did not succeed:\n${input.failures.map((f) => `[${f.id}] ${f.description}: ${f.error}`).join("\n")}`
+    ? `\n\nSteps that did not succeed:\n${input.failures.map(failureLine).join("\n")}`
     : "";
   return [
     new SystemMessage(

@@ -55,6 +55,15 @@ export function fenced(text: string): string {
   return text.replace(BLOCK_START, "\\").replace(SECTION_START, "\\");
 }
 
+/**
+ * Text a prompt puts after a label on the label's own line (`Instructions: …`), fenced: its first
+ * line does not start a line of the prompt, so only the lines after it are escaped.
+ */
+export function fencedAfterLabel(text: string): string {
+  // A character before it makes its first line no line start; it is taken off again.
+  return fenced(`.${text}`).slice(1);
+}
+
 /** Most characters of one step's output a prompt carries. */
 export const OUTPUT_PROMPT_CHARS = 2_000;
 
@@ -112,7 +121,7 @@ export function stepBlocks(blocks: readonly StepBlock[]): string {
   const lines = new Map<string, string>();
   return blocks
     .map(({ id, description, text }) => {
-      const header = `[${id}] ${description}`;
+      const header = stepHeader(id, description);
       const same = text.length >= REPEAT_MIN_CHARS ? outputs.get(text) : undefined;
       if (same) return `${header}\n(the same output as [${same}])`;
       outputs.set(text, id);
@@ -128,6 +137,23 @@ export function stepBlocks(blocks: readonly StepBlock[]): string {
       return `${header}\n${body.join("\n")}`;
     })
     .join("\n\n");
+}
+
+/**
+ * A step's header line in a prompt: `[id] description`. The description is the planner's, which
+ * the replanner writes after reading outputs: a line break in it would start a line of its own
+ * (another block, a section), so it is kept on one line.
+ */
+export function stepHeader(id: string, description: string): string {
+  return `[${id}] ${oneLine(description)}`;
+}
+
+/**
+ * A failed step as a prompt lists it: its header, then its error. The error may carry a remote
+ * tool's text (an MCP server's message, a web API's answer), so it is fenced like an output.
+ */
+export function failureLine(failure: { id: string; description: string; error: string }): string {
+  return `${stepHeader(failure.id, failure.description)}: ${fencedAfterLabel(failure.error)}`;
 }
 
 /**
@@ -185,8 +211,9 @@ function statesNumber(text: string, value: unknown): boolean {
  * Text from outside (a web page, a document) on one line: a line break in a result must not start
  * a line of the prompt, where it could pass for another result or another step's output.
  */
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
+export function oneLine(text: string): string {
+  // NEL (U+0085) is not \s in JavaScript, but a line break to a reader (see LINE_START).
+  return text.replace(/[\s\u0085]+/g, " ").trim();
 }
 
 /** A name from outside (a column, a key, a file path) on one line: written as JSON when it holds a line break. */
