@@ -46,7 +46,7 @@ export interface ReplannerPromptInput {
   goal: string;
   tools: string;
   maxSteps: number;
-  finished: { id: string; description: string; output: string }[];
+  finished: { id: string; description: string; output: string; tool?: string }[];
   failed: { id: string; tool: string; description: string; error: string }[];
   unfinished: PlanStep[];
   repair?: { steps: PlanStep[]; issues: string[] };
@@ -124,7 +124,7 @@ export function buildCriticPrompt(input: CriticPromptInput): BaseMessage[] {
 
 export interface SynthesizerPromptInput {
   goal: string;
-  results: { id: string; description: string; output: string }[];
+  results: { id: string; description: string; output: string; tool?: string }[];
   failures: { id: string; description: string; error: string }[];
   partial: boolean;
   /** Other plans a plan search tried without success (one line each), for a partial answer to name. */

@@ -50,7 +50,7 @@ export interface ReflectionCriticPromptInput {
    * The outputs the step worked from, so that the critic can check facts against them; `text`, when
    * given, is shown as it is (already rendered and cut, see `stepOutputText`).
    */
-  inputs: { id: string; description: string; output: unknown; text?: string }[];
+  inputs: { id: string; description: string; output: unknown; text?: string; tool?: string }[];
   /** The draft as prompt text (already rendered and cut, see `stepOutputText`). */
   draft: string;
   /** 0 for the step's first draft, then 1, 2, … for its revisions. */
@@ -90,7 +90,7 @@ export const AnswerVerdictSchema = z
 export interface AnswerReviewPromptInput {
   goal: string;
   answer: string;
-  results: { id: string; description: string; output: string }[];
+  results: { id: string; description: string; output: string; tool?: string }[];
   failures: { id: string; description: string; error: string }[];
 }
 

@@ -69,6 +69,7 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
       ctx.dependencies.map((d) => ({
         id: d.id,
         description: d.description,
+        tool: d.tool,
         text: d.text ?? stepOutputText(d.output, undefined, Number.POSITIVE_INFINITY),
       })),
     );

@@ -99,6 +99,8 @@ export interface StepBlock {
   description: string;
   /** The output as prompt text (already rendered and cut, see `stepOutputText`). */
   text: string;
+  /** The tool the step called: a line is pointed to only in a block of the same tool (see `stepBlocks`). */
+  tool?: string;
 }
 
 /** A repeated line or output is pointed back to only when it is at least this long: a pointer costs about 25 characters. */
@@ -115,24 +117,39 @@ const LABELLED_LINE = /^([A-Za-z_][\w.-]{0,40}): (.+)$/;
  * out. Searches that overlap (two queries about one company find the same report) are common, and
  * every prompt that lists the results (the step's, its critic's, the synthesizer's, the answer
  * review's, the replanner's) would otherwise pay for each repeat.
+ *
+ * A pointer must lead to that line and no other, read as the step it came from: so a line is
+ * pointed to only where its label is the only one of its block (`note:` twice would leave the
+ * reader to pick), and only in a block of the same tool. A search's lines are results its renderer
+ * wrote, one a line; a web page's or a file's are whatever the page says, and a page that copied a
+ * search result under words of its own ("the next line is fabricated") would otherwise be the only
+ * place a later search showed it.
  */
 export function stepBlocks(blocks: readonly StepBlock[]): string {
   const outputs = new Map<string, string>();
   const lines = new Map<string, string>();
   return blocks
-    .map(({ id, description, text }) => {
+    .map(({ id, description, text, tool }) => {
       const header = stepHeader(id, description);
       const same = text.length >= REPEAT_MIN_CHARS ? outputs.get(text) : undefined;
       if (same) return `${header}\n(the same output as [${same}])`;
       outputs.set(text, id);
-      const body = text.split("\n").map((line) => {
-        const labelled = LABELLED_LINE.exec(line);
-        if (!labelled || labelled[2]!.length < REPEAT_MIN_CHARS) return line;
-        const [, label, content] = labelled;
-        const first = lines.get(content!);
-        if (first) return `${label}: as ${first}`;
-        lines.set(content!, `[${id}] ${label}`);
-        return line;
+      const labelled = text.split("\n").map((line) => {
+        const match = LABELLED_LINE.exec(line);
+        return match && match[2]!.length >= REPEAT_MIN_CHARS
+          ? { line, label: match[1]!, content: match[2]! }
+          : line;
+      });
+      const labels = new Map<string, number>();
+      for (const l of labelled)
+        if (typeof l !== "string") labels.set(l.label, (labels.get(l.label) ?? 0) + 1);
+      const body = labelled.map((l) => {
+        if (typeof l === "string") return l;
+        const key = `${tool ?? ""}\u0000${l.content}`;
+        const first = lines.get(key);
+        if (first) return `${l.label}: as ${first}`;
+        if (labels.get(l.label) === 1) lines.set(key, `[${id}] ${l.label}`);
+        return l.line;
       });
       return `${header}\n${body.join("\n")}`;
     })

@@ -66,6 +66,7 @@ export const summarizeTool: PlanTool<SummarizeArgs> = {
           ctx.dependencies.map((d) => ({
             id: d.id,
             description: d.description,
+            tool: d.tool,
             text: clip(d.text ?? stepOutputText(d.output, undefined, Number.POSITIVE_INFINITY)),
           })),
         );
