@@ -233,15 +233,21 @@ export function oneLine(text: string): string {
   return text.replace(/[\s\u0085]+/g, " ").trim();
 }
 
-/** A name from outside (a column, a key, a file path) on one line: written as JSON when it holds a line break. */
+/**
+ * A name from outside (a column, a key, a file path) as a line starts with it: written as JSON when
+ * it would read as something else — a line break would start another line, leading spaces an
+ * indented (nested) field, ": " a shorter key and a value, nothing at all no key.
+ */
 function name(text: string): string {
-  return /[\n\r]/.test(text) ? JSON.stringify(text) : text;
+  return text === "" || /[\n\r\u0085\u2028\u2029]|: |^\s|\s$/.test(text) ? JSON.stringify(text) : text;
 }
 
 /** A cell as CSV: quoted when it holds a comma, a quote or a line break. */
 function csvCell(value: Cell): string {
   if (value === null) return "";
   const text = String(value);
+  // An empty string quoted: an empty cell is a null.
+  if (text === "") return '""';
   // A line break inside a cell is written as \n: a row stays one line of the prompt.
   if (/[\n\r]/.test(text)) return JSON.stringify(text);
   return /[",]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -272,7 +278,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** An object's primitive fields, with those of nested objects under dotted names; null if any is not. */
 function flatRow(value: Record<string, unknown>, prefix = "", depth = 0): Record<string, Primitive> | null {
-  const row: Record<string, Primitive> = {};
+  // No prototype: a field named "__proto__" (JSON.parse makes one) is a column like any other,
+  // where an object literal's setter would drop its value.
+  const row = Object.create(null) as Record<string, Primitive>;
   for (const [key, field] of Object.entries(value)) {
     // A dotted key ("a.b") beside a nested object (a: { b }) would name the same column: one
     // value would be lost, so such records stay JSON.
@@ -342,7 +350,8 @@ function compactLines(value: unknown, indent: string): string[] {
       if (keyed) {
         const keys = Object.keys(field);
         lines.push(`${indent}${key} (${keys.length} rows by key, as CSV):`);
-        lines.push(`${indent}${["", ...keyed.columns].map((c) => csvCell(c)).join(",")}`);
+        // The first column, the keys', has no name: its header cell is empty.
+        lines.push(`${indent},${keyed.columns.map((c) => csvCell(c)).join(",")}`);
         keyed.rows.forEach((row, r) =>
           lines.push(
             `${indent}${[keys[r]!, ...keyed.columns.map((c) => row[c] ?? null)].map(csvCell).join(",")}`,

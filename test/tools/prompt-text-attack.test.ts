@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { resultOf } from "../../src/demo/types.js";
-import { fenced, stepBlocks } from "../../src/tools/prompt-text.js";
+import { compactText, fenced, stepBlocks } from "../../src/tools/prompt-text.js";
 
 /**
  * Adversarial: step text (a web page, a file, a model's draft) that tries to pass for a prompt's own
@@ -78,5 +78,44 @@ describe("adversarial: a pointer leads to the line it stands for, in a block tha
     expect(text).toContain(`[search] search\nsearch "nvidia":\nresults.0: ${nvidia}`);
     // Between two searches (whose every line is a result the renderer wrote) the pointer stays.
     expect(text).toContain(`[again] search again\nsearch "nv":\nresults.0: as [search] results.0`);
+  });
+});
+
+describe("adversarial: compactText loses no value and misplaces no key", () => {
+  it("a field named __proto__ in records keeps its values (an object literal's __proto__ would swallow them)", () => {
+    const rows = JSON.parse('[{"__proto__": 1, "a": 2}, {"__proto__": 3, "a": 4}]') as unknown;
+    expect(compactText({ rows })).toBe("rows (2 rows, as CSV):\n__proto__,a\n1,2\n3,4");
+    const byKey = JSON.parse('{"x": {"__proto__": 1, "a": 2}, "y": {"__proto__": 3, "a": 4}}') as unknown;
+    expect(compactText({ m: byKey })).toBe("m (2 rows by key, as CSV):\n,__proto__,a\nx,1,2\ny,3,4");
+  });
+
+  it("an empty string and a null are told apart in a table; the keyed table's own first header cell stays empty", () => {
+    expect(
+      compactText({
+        rows: [
+          { a: "", b: null },
+          { a: "x", b: 1 },
+        ],
+      }),
+    ).toBe('rows (2 rows, as CSV):\na,b\n"",\nx,1');
+    expect(compactText({ m: { "": { "": 1, b: 2 }, y: { "": 3, b: 4 } } })).toBe(
+      'm (2 rows by key, as CSV):\n,"",b\n"",1,2\ny,3,4',
+    );
+  });
+
+  it("a key that would read as another structure (indented, holding ': ', empty) is written as JSON", () => {
+    expect(compactText({ a: { b: 1 }, "  c": 2, "d: e": 3, "": 4 })).toBe(
+      'a:\n  b: 1\n"  c": 2\n"d: e": 3\n"": 4',
+    );
+  });
+
+  it("a map of 10,000 like entries is one table, every key and value in it", () => {
+    const map = Object.fromEntries(
+      Array.from({ length: 10_000 }, (_, i) => [`k${i}`, { count: i, mean: i / 4 }]),
+    );
+    const lines = compactText({ numeric: map }).split("\n");
+    expect(lines).toHaveLength(10_002);
+    expect(lines[1]).toBe(",count,mean");
+    expect(lines[10_001]).toBe("k9999,9999,2499.75");
   });
 });
