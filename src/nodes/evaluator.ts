@@ -201,6 +201,7 @@ async function judgeRemainingPlan(
           {
             id: s.id,
             description: s.description,
+            tool: s.tool,
             output: stepOutputText(record.output, deps.tools.get(s.tool), settings.promptOutputChars),
           },
         ]

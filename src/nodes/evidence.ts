@@ -10,6 +10,8 @@ export interface StepEvidence {
   description: string;
   /** The output as prompt text: the tool's rendering, cut (see `evidenceOf`). */
   output: string;
+  /** The tool the step called: a prompt points a line only into a block of the same tool (`stepBlocks`). */
+  tool: string;
 }
 
 /**
@@ -55,6 +57,7 @@ export function evidenceOf(
       return {
         id: step.id,
         description: step.description,
+        tool: step.tool,
         output: stepOutputText(output, tool, settings.promptOutputChars),
       };
     const whole = stepOutputText(output, tool, Number.POSITIVE_INFINITY);
@@ -63,6 +66,6 @@ export function evidenceOf(
       whole.length <= limit
         ? whole
         : `${whole.slice(0, limit)}${limit > 0 ? "… " : ""}(${whole.length - limit} ${limit > 0 ? "more " : ""}characters, taken up by ${users.join(", ")})`;
-    return { id: step.id, description: step.description, output: text };
+    return { id: step.id, description: step.description, tool: step.tool, output: text };
   });
 }

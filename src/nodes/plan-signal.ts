@@ -32,7 +32,7 @@ export const PlanFitSchema = z
 export interface PlanFitPromptInput {
   goal: string;
   /** The succeeded steps, their outputs as prompt text (see `stepOutputText`). */
-  finished: { id: string; description: string; output: string }[];
+  finished: { id: string; description: string; output: string; tool?: string }[];
   /** The steps that just succeeded (a subset of `finished`). */
   after: string[];
   remaining: PlanStep[];
@@ -44,6 +44,7 @@ export function buildPlanFitPrompt(input: PlanFitPromptInput): BaseMessage[] {
       id: f.id,
       description: `${input.after.includes(f.id) ? "(just finished) " : ""}${f.description}`,
       text: f.output,
+      tool: f.tool,
     })),
   );
   return [

@@ -1,6 +1,6 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { encodePlan, PLAN_LIMITS_RULE, type PlanStep } from "../plan/schema.js";
-import { fenced, stepBlocks } from "../tools/prompt-text.js";
+import { failureLine, fenced, fencedAfterLabel, oneLine, stepBlocks } from "../tools/prompt-text.js";
 
 /**
  * How steps, tools and references work: shared by the planner and the replanner. The plan schema's
@@ -46,7 +46,7 @@ export interface ReplannerPromptInput {
   goal: string;
   tools: string;
   maxSteps: number;
-  finished: { id: string; description: string; output: string }[];
+  finished: { id: string; description: string; output: string; tool?: string }[];
   failed: { id: string; tool: string; description: string; error: string }[];
   unfinished: PlanStep[];
   repair?: { steps: PlanStep[]; issues: string[] };
@@ -67,8 +67,10 @@ ${PLAN_RULES}`;
   // cannot open a block of its own (see `stepOutputText`).
   const finished = stepBlocks(input.finished.map((f) => ({ ...f, text: f.output }))) || "(none)";
   const failed =
-    input.failed.map((f) => `- ${f.id} [${f.tool}] ${f.description}\n  error: ${f.error}`).join("\n") ||
-    "(none)";
+    input.failed
+      // The error fenced and the description on one line, as `failureLine` does (see there).
+      .map((f) => `- ${f.id} [${f.tool}] ${oneLine(f.description)}\n  error: ${fencedAfterLabel(f.error)}`)
+      .join("\n") || "(none)";
   const parts = [
     `Goal: ${input.goal}`,
     `Finished steps and their outputs:\n${finished}`,
@@ -122,7 +124,7 @@ export function buildCriticPrompt(input: CriticPromptInput): BaseMessage[] {
 
 export interface SynthesizerPromptInput {
   goal: string;
-  results: { id: string; description: string; output: string }[];
+  results: { id: string; description: string; output: string; tool?: string }[];
   failures: { id: string; description: string; error: string }[];
   partial: boolean;
   /** Other plans a plan search tried without success (one line each), for a partial answer to name. */
@@ -139,7 +141,7 @@ export function buildSynthesizerPrompt(input: SynthesizerPromptInput): BaseMessa
       : ""
   }`;
   const failures = input.failures.length
-    ? `\n\nFailed steps:\n${input.failures.map((f) => `[${f.id}] ${f.description}: ${f.error}`).join("\n")}`
+    ? `\n\nFailed steps:\n${input.failures.map(failureLine).join("\n")}`
     : "";
   const tried = input.tried?.length
     ? `\n\nOther plans were tried and failed (name them when you say the answer is partial):\n${input.tried.join("\n")}`

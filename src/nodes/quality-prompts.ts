@@ -1,7 +1,7 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import type { PlanStep } from "../plan/schema.js";
-import { stepBlocks, stepOutputText } from "../tools/prompt-text.js";
+import { failureLine, stepBlocks, stepOutputText } from "../tools/prompt-text.js";
 
 /**
  * The critic's verdict on one draft of a reflecting step, as the model is asked for it (OpenAI
@@ -50,7 +50,7 @@ export interface ReflectionCriticPromptInput {
    * The outputs the step worked from, so that the critic can check facts against them; `text`, when
    * given, is shown as it is (already rendered and cut, see `stepOutputText`).
    */
-  inputs: { id: string; description: string; output: unknown; text?: string }[];
+  inputs: { id: string; description: string; output: unknown; text?: string; tool?: string }[];
   /** The draft as prompt text (already rendered and cut, see `stepOutputText`). */
   draft: string;
   /** 0 for the step's first draft, then 1, 2, … for its revisions. */
@@ -90,7 +90,7 @@ export const AnswerVerdictSchema = z
 export interface AnswerReviewPromptInput {
   goal: string;
   answer: string;
-  results: { id: string; description: string; output: string }[];
+  results: { id: string; description: string; output: string; tool?: string }[];
   failures: { id: string; description: string; error: string }[];
 }
 
@@ -112,7 +112,7 @@ export function buildAnswerReviewPrompt(input: AnswerReviewPromptInput): BaseMes
       })),
     ) || "(none)";
   const failures = input.failures.length
-    ? `\n\nSteps that did not succeed:\n${input.failures.map((f) => `[${f.id}] ${f.description}: ${f.error}`).join("\n")}`
+    ? `\n\nSteps that did not succeed:\n${input.failures.map(failureLine).join("\n")}`
     : "";
   return [
     new SystemMessage(

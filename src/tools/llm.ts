@@ -9,7 +9,7 @@ import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
 import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_LLM_ANSWER_CHARS } from "./limits.js";
-import { fenced, stepBlocks, stepOutputText } from "./prompt-text.js";
+import { fenced, fencedAfterLabel, stepBlocks, stepOutputText } from "./prompt-text.js";
 import {
   ToolInputError,
   type PlanTool,
@@ -69,6 +69,7 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
       ctx.dependencies.map((d) => ({
         id: d.id,
         description: d.description,
+        tool: d.tool,
         text: d.text ?? stepOutputText(d.output, undefined, Number.POSITIVE_INFINITY),
       })),
     );
@@ -82,7 +83,8 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
           `This step: ${ctx.step.description}`,
           `Expected output: ${ctx.step.expected_output}`,
           inputs ? `Inputs from earlier steps:\n${inputs}` : "",
-          args.prompt ? `Instructions: ${args.prompt}` : "",
+          // Fenced: a reference in the instructions ({{step_1.output}}) inserts an output as it is.
+          args.prompt ? `Instructions: ${fencedAfterLabel(args.prompt)}` : "",
           ctx.revision ? revisionRequest(ctx.revision) : "",
           ctx.confidence ? CONFIDENCE_REQUEST : "",
         ]

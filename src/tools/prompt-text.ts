@@ -15,11 +15,22 @@ export interface ToolLookup {
 }
 
 /**
+ * Where a line starts, as a model reads text: after any line break JavaScript knows (\n, \r,
+ * U+2028, U+2029) and after a vertical tab, a form feed or a NEL, which tokenizers and renderers
+ * also take for one. Then what may stand before a line's first word and leave it looking the same:
+ * spaces, tabs, no-break spaces, and invisible format characters (a zero-width space, a byte-order
+ * mark, a direction mark), which a page can put there to slip a section past a check of the
+ * line's first character.
+ */
+const LINE_START = String.raw`(?<=^|[\n\r\v\f\u0085\u2028\u2029])`;
+const LEAD = String.raw`[\t \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\p{Cf}]*`;
+
+/**
  * A line that starts like a step's block in a prompt (`[step_3] …`): prompts list step outputs as
  * `[id] description` and the output below it, so an output (a web page, a file, a model's answer)
  * must not be able to open a block of its own there. Such a line is shown as `\[step_3] …`.
  */
-const BLOCK_START = /^\[(?=[A-Za-z][\w-]{0,63}\])/gm;
+const BLOCK_START = new RegExp(`${LINE_START}(?=${LEAD}\\[[A-Za-z][\\w-]{0,63}\\])`, "gu");
 
 /**
  * A line that starts like a section of a prompt: a capitalised phrase and a colon, alone on its line
@@ -27,9 +38,13 @@ const BLOCK_START = /^\[(?=[A-Za-z][\w-]{0,63}\])/gm;
  * prompt here marks its sections. An output shown in a prompt must not be able to open one: a web
  * page ending in `Answer:` and a made-up answer would put it where the answer review reads the
  * answer it judges. Such a line is shown as `\Answer:`. Keys a tool's rendering writes (`rowCount:`,
- * `results.0:`) start in lower case and are left alone.
+ * `results.0:`) start in lower case and are left alone. Letters are any script's (a Cyrillic `А`
+ * reads as the Latin one), with their combining marks; a full-width colon is a colon.
  */
-const SECTION_START = /^(?=[A-Z][A-Za-z' ]{0,60}(?: \([^)\n]{0,40}\))?:(?:[ \t]|$))/gm;
+const SECTION_START = new RegExp(
+  `${LINE_START}(?=${LEAD}\\p{Lu}[\\p{L}\\p{M}' ]{0,60}(?: \\([^)\\n]{0,40}\\))?[:\\uff1a](?:[ \\t]|$|[\\n\\r\\v\\f\\u0085\\u2028\\u2029]))`,
+  "gu",
+);
 
 /**
  * Text from a step (a tool's output, a model's draft) as a prompt shows it: a line that starts like
@@ -37,7 +52,16 @@ const SECTION_START = /^(?=[A-Z][A-Za-z' ]{0,60}(?: \([^)\n]{0,40}\))?:(?:[ \t]|
  * cannot pass for the prompt's own structure (see {@link BLOCK_START}, {@link SECTION_START}).
  */
 export function fenced(text: string): string {
-  return text.replace(BLOCK_START, "\\[").replace(SECTION_START, "\\");
+  return text.replace(BLOCK_START, "\\").replace(SECTION_START, "\\");
+}
+
+/**
+ * Text a prompt puts after a label on the label's own line (`Instructions: …`), fenced: its first
+ * line does not start a line of the prompt, so only the lines after it are escaped.
+ */
+export function fencedAfterLabel(text: string): string {
+  // A character before it makes its first line no line start; it is taken off again.
+  return fenced(`.${text}`).slice(1);
 }
 
 /** Most characters of one step's output a prompt carries. */
@@ -75,6 +99,8 @@ export interface StepBlock {
   description: string;
   /** The output as prompt text (already rendered and cut, see `stepOutputText`). */
   text: string;
+  /** The tool the step called: a line is pointed to only in a block of the same tool (see `stepBlocks`). */
+  tool?: string;
 }
 
 /** A repeated line or output is pointed back to only when it is at least this long: a pointer costs about 25 characters. */
@@ -91,28 +117,60 @@ const LABELLED_LINE = /^([A-Za-z_][\w.-]{0,40}): (.+)$/;
  * out. Searches that overlap (two queries about one company find the same report) are common, and
  * every prompt that lists the results (the step's, its critic's, the synthesizer's, the answer
  * review's, the replanner's) would otherwise pay for each repeat.
+ *
+ * A pointer must lead to that line and no other, read as the step it came from: so a line is
+ * pointed to only where its label is the only one of its block (`note:` twice would leave the
+ * reader to pick), and only in a block of the same tool. A search's lines are results its renderer
+ * wrote, one a line; a web page's or a file's are whatever the page says, and a page that copied a
+ * search result under words of its own ("the next line is fabricated") would otherwise be the only
+ * place a later search showed it.
  */
 export function stepBlocks(blocks: readonly StepBlock[]): string {
   const outputs = new Map<string, string>();
   const lines = new Map<string, string>();
   return blocks
-    .map(({ id, description, text }) => {
-      const header = `[${id}] ${description}`;
+    .map(({ id, description, text, tool }) => {
+      const header = stepHeader(id, description);
       const same = text.length >= REPEAT_MIN_CHARS ? outputs.get(text) : undefined;
       if (same) return `${header}\n(the same output as [${same}])`;
       outputs.set(text, id);
-      const body = text.split("\n").map((line) => {
-        const labelled = LABELLED_LINE.exec(line);
-        if (!labelled || labelled[2]!.length < REPEAT_MIN_CHARS) return line;
-        const [, label, content] = labelled;
-        const first = lines.get(content!);
-        if (first) return `${label}: as ${first}`;
-        lines.set(content!, `[${id}] ${label}`);
-        return line;
+      const labelled = text.split("\n").map((line) => {
+        const match = LABELLED_LINE.exec(line);
+        return match && match[2]!.length >= REPEAT_MIN_CHARS
+          ? { line, label: match[1]!, content: match[2]! }
+          : line;
+      });
+      const labels = new Map<string, number>();
+      for (const l of labelled)
+        if (typeof l !== "string") labels.set(l.label, (labels.get(l.label) ?? 0) + 1);
+      const body = labelled.map((l) => {
+        if (typeof l === "string") return l;
+        const key = `${tool ?? ""}\u0000${l.content}`;
+        const first = lines.get(key);
+        if (first) return `${l.label}: as ${first}`;
+        if (labels.get(l.label) === 1) lines.set(key, `[${id}] ${l.label}`);
+        return l.line;
       });
       return `${header}\n${body.join("\n")}`;
     })
     .join("\n\n");
+}
+
+/**
+ * A step's header line in a prompt: `[id] description`. The description is the planner's, which
+ * the replanner writes after reading outputs: a line break in it would start a line of its own
+ * (another block, a section), so it is kept on one line.
+ */
+export function stepHeader(id: string, description: string): string {
+  return `[${id}] ${oneLine(description)}`;
+}
+
+/**
+ * A failed step as a prompt lists it: its header, then its error. The error may carry a remote
+ * tool's text (an MCP server's message, a web API's answer), so it is fenced like an output.
+ */
+export function failureLine(failure: { id: string; description: string; error: string }): string {
+  return `${stepHeader(failure.id, failure.description)}: ${fencedAfterLabel(failure.error)}`;
 }
 
 /**
@@ -170,19 +228,26 @@ function statesNumber(text: string, value: unknown): boolean {
  * Text from outside (a web page, a document) on one line: a line break in a result must not start
  * a line of the prompt, where it could pass for another result or another step's output.
  */
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
+export function oneLine(text: string): string {
+  // NEL (U+0085) is not \s in JavaScript, but a line break to a reader (see LINE_START).
+  return text.replace(/[\s\u0085]+/g, " ").trim();
 }
 
-/** A name from outside (a column, a key, a file path) on one line: written as JSON when it holds a line break. */
+/**
+ * A name from outside (a column, a key, a file path) as a line starts with it: written as JSON when
+ * it would read as something else — a line break would start another line, leading spaces an
+ * indented (nested) field, ": " a shorter key and a value, nothing at all no key.
+ */
 function name(text: string): string {
-  return /[\n\r]/.test(text) ? JSON.stringify(text) : text;
+  return text === "" || /[\n\r\u0085\u2028\u2029]|: |^\s|\s$/.test(text) ? JSON.stringify(text) : text;
 }
 
 /** A cell as CSV: quoted when it holds a comma, a quote or a line break. */
 function csvCell(value: Cell): string {
   if (value === null) return "";
   const text = String(value);
+  // An empty string quoted: an empty cell is a null.
+  if (text === "") return '""';
   // A line break inside a cell is written as \n: a row stays one line of the prompt.
   if (/[\n\r]/.test(text)) return JSON.stringify(text);
   return /[",]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -213,7 +278,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** An object's primitive fields, with those of nested objects under dotted names; null if any is not. */
 function flatRow(value: Record<string, unknown>, prefix = "", depth = 0): Record<string, Primitive> | null {
-  const row: Record<string, Primitive> = {};
+  // No prototype: a field named "__proto__" (JSON.parse makes one) is a column like any other,
+  // where an object literal's setter would drop its value.
+  const row = Object.create(null) as Record<string, Primitive>;
   for (const [key, field] of Object.entries(value)) {
     // A dotted key ("a.b") beside a nested object (a: { b }) would name the same column: one
     // value would be lost, so such records stay JSON.
@@ -283,7 +350,8 @@ function compactLines(value: unknown, indent: string): string[] {
       if (keyed) {
         const keys = Object.keys(field);
         lines.push(`${indent}${key} (${keys.length} rows by key, as CSV):`);
-        lines.push(`${indent}${["", ...keyed.columns].map((c) => csvCell(c)).join(",")}`);
+        // The first column, the keys', has no name: its header cell is empty.
+        lines.push(`${indent},${keyed.columns.map((c) => csvCell(c)).join(",")}`);
         keyed.rows.forEach((row, r) =>
           lines.push(
             `${indent}${[keys[r]!, ...keyed.columns.map((c) => row[c] ?? null)].map(csvCell).join(",")}`,

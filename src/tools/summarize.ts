@@ -4,7 +4,7 @@ import { textOf, usageOf } from "../models/structured.js";
 import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_SUMMARY_CHARS } from "./limits.js";
 import { revisionRequest } from "./llm.js";
-import { stepBlocks, stepOutputText } from "./prompt-text.js";
+import { fenced, stepBlocks, stepOutputText } from "./prompt-text.js";
 import { ToolInputError, type PlanTool } from "./types.js";
 
 /** Each dependency's output is cut to this many characters in the prompt. */
@@ -60,11 +60,13 @@ export const summarizeTool: PlanTool<SummarizeArgs> = {
   timeoutMs: 120_000,
   async run(args, ctx) {
     const material = args.text?.trim()
-      ? clip(args.text)
+      ? // Fenced: a reference in the text ({{step_1.output}}) inserts an output as it is.
+        clip(fenced(args.text))
       : stepBlocks(
           ctx.dependencies.map((d) => ({
             id: d.id,
             description: d.description,
+            tool: d.tool,
             text: clip(d.text ?? stepOutputText(d.output, undefined, Number.POSITIVE_INFINITY)),
           })),
         );
