@@ -1,6 +1,6 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { encodePlan, PLAN_LIMITS_RULE, type PlanStep } from "../plan/schema.js";
-import { failureLine, fenced, fencedAfterLabel, oneLine, stepBlocks } from "../tools/prompt-text.js";
+import { errorText, failureLine, fenced, oneLine, stepBlocks } from "../tools/prompt-text.js";
 
 /**
  * How steps, tools and references work: shared by the planner and the replanner. The plan schema's
@@ -69,7 +69,7 @@ ${PLAN_RULES}`;
   const failed =
     input.failed
       // The error fenced and the description on one line, as `failureLine` does (see there).
-      .map((f) => `- ${f.id} [${f.tool}] ${oneLine(f.description)}\n  error: ${fencedAfterLabel(f.error)}`)
+      .map((f) => `- ${f.id} [${f.tool}] ${oneLine(f.description)}\n  error: ${errorText(f.error)}`)
       .join("\n") || "(none)";
   const parts = [
     `Goal: ${input.goal}`,

@@ -105,6 +105,21 @@ export interface StepBlock {
 
 /** A repeated line or output is pointed back to only when it is at least this long: a pointer costs about 25 characters. */
 const REPEAT_MIN_CHARS = 60;
+/** How an output that was cut ends (see `stepOutputText` and `evidenceOf`). */
+const CUT_NOTE = /\(\d+ (?:more )?characters(?:, taken up by [^)]*)?\)$/;
+
+/** Most characters of a failed step's error a prompt carries: an error may quote a whole remote answer. */
+const ERROR_PROMPT_CHARS = 1_000;
+
+/** A failed step's error as a prompt shows it: cut to {@link ERROR_PROMPT_CHARS}, fenced after its label. */
+export function errorText(error: string): string {
+  const cut =
+    error.length > ERROR_PROMPT_CHARS
+      ? `${error.slice(0, ERROR_PROMPT_CHARS)}… (${error.length - ERROR_PROMPT_CHARS} more characters)`
+      : error;
+  return fencedAfterLabel(cut);
+}
+
 /** A labelled line of an output: `results.2: …`, `note: …`. */
 const LABELLED_LINE = /^([A-Za-z_][\w.-]{0,40}): (.+)$/;
 
@@ -131,9 +146,12 @@ export function stepBlocks(blocks: readonly StepBlock[]): string {
   return blocks
     .map(({ id, description, text, tool }) => {
       const header = stepHeader(id, description);
-      const same = text.length >= REPEAT_MIN_CHARS ? outputs.get(text) : undefined;
+      // A cut output is not said to be the same as another: two outputs cut to the same length may
+      // differ in what was cut off.
+      const whole = !CUT_NOTE.test(text);
+      const same = whole && text.length >= REPEAT_MIN_CHARS ? outputs.get(text) : undefined;
       if (same) return `${header}\n(the same output as [${same}])`;
-      outputs.set(text, id);
+      if (whole) outputs.set(text, id);
       const labelled = text.split("\n").map((line) => {
         const match = LABELLED_LINE.exec(line);
         return match && match[2]!.length >= REPEAT_MIN_CHARS
@@ -170,7 +188,7 @@ export function stepHeader(id: string, description: string): string {
  * tool's text (an MCP server's message, a web API's answer), so it is fenced like an output.
  */
 export function failureLine(failure: { id: string; description: string; error: string }): string {
-  return `${stepHeader(failure.id, failure.description)}: ${fencedAfterLabel(failure.error)}`;
+  return `${stepHeader(failure.id, failure.description)}: ${errorText(failure.error)}`;
 }
 
 /**

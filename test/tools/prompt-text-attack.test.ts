@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { resultOf } from "../../src/demo/types.js";
-import { compactText, fenced, stepBlocks } from "../../src/tools/prompt-text.js";
+import { compactText, failureLine, fenced, stepBlocks, stepOutputText } from "../../src/tools/prompt-text.js";
 
 /**
  * Adversarial: step text (a web page, a file, a model's draft) that tries to pass for a prompt's own
@@ -117,5 +117,30 @@ describe("adversarial: compactText loses no value and misplaces no key", () => {
     expect(lines).toHaveLength(10_002);
     expect(lines[1]).toBe(",count,mean");
     expect(lines[10_001]).toBe("k9999,9999,2499.75");
+  });
+});
+
+describe("adversarial: what a cut hides is not claimed, and an error cannot flood a prompt", () => {
+  it("two outputs cut to the same text are both shown: what was cut off may differ", () => {
+    const head = `${"same first part of two different pages, ".repeat(3)}`;
+    const a = stepOutputText(`${head}then page A says yes`, undefined, head.length);
+    const b = stepOutputText(`${head}then page B says no!`, undefined, head.length);
+    expect(a).toBe(b);
+    const text = stepBlocks([
+      { id: "a", description: "page A", text: a },
+      { id: "b", description: "page B", text: b },
+    ]);
+    expect(text).not.toContain("the same output as");
+    expect(text.split(a)).toHaveLength(3);
+  });
+
+  it("a failed step's error is cut to 1,000 characters in the prompts that list failures", () => {
+    const line = failureLine({
+      id: "s",
+      description: "fetch",
+      error: `remote said: ${"x".repeat(1_000_000)}`,
+    });
+    expect(line.length).toBeLessThan(1_100);
+    expect(line).toMatch(/… \(\d+ more characters\)$/);
   });
 });
