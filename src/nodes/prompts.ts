@@ -117,7 +117,7 @@ export function buildCriticPrompt(input: CriticPromptInput): BaseMessage[] {
       "You check one step of a plan-and-execute agent. Decide whether the step's output satisfies its expected output. Be strict about facts and numbers, lenient about wording.",
     ),
     new HumanMessage(
-      `Goal: ${input.goal}\nStep ${input.step.id}: ${input.step.description}\nExpected output: ${input.step.expected_output}\nActual output: ${input.output}`,
+      `Goal: ${input.goal}\nStep ${input.step.id}: ${oneLine(input.step.description)}\nExpected output: ${oneLine(input.step.expected_output)}\nActual output: ${input.output}`,
     ),
   ];
 }

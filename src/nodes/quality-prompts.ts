@@ -1,7 +1,7 @@
 import { HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import type { PlanStep } from "../plan/schema.js";
-import { failureLine, stepBlocks, stepOutputText } from "../tools/prompt-text.js";
+import { failureLine, oneLine, stepBlocks, stepOutputText } from "../tools/prompt-text.js";
 
 /**
  * The critic's verdict on one draft of a reflecting step, as the model is asked for it (OpenAI
@@ -73,7 +73,7 @@ export function buildReflectionCriticPrompt(input: ReflectionCriticPromptInput):
         "wording.",
     ),
     new HumanMessage(
-      `Goal: ${input.goal}\nStep ${input.step.id}: ${input.step.description}\nExpected output: ${input.step.expected_output}\n` +
+      `Goal: ${input.goal}\nStep ${input.step.id}: ${oneLine(input.step.description)}\nExpected output: ${oneLine(input.step.expected_output)}\n` +
         `${inputs}\n${which}: ${input.draft}`,
     ),
   ];

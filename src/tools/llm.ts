@@ -9,7 +9,7 @@ import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
 import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_LLM_ANSWER_CHARS } from "./limits.js";
-import { fenced, fencedAfterLabel, stepBlocks, stepOutputText } from "./prompt-text.js";
+import { fenced, fencedAfterLabel, oneLine, stepBlocks, stepOutputText } from "./prompt-text.js";
 import {
   ToolInputError,
   type PlanTool,
@@ -80,8 +80,8 @@ export const llmTool: PlanTool<z.output<typeof LlmArgs>> = {
       new HumanMessage(
         [
           `Overall goal: ${ctx.goal}`,
-          `This step: ${ctx.step.description}`,
-          `Expected output: ${ctx.step.expected_output}`,
+          `This step: ${oneLine(ctx.step.description)}`,
+          `Expected output: ${oneLine(ctx.step.expected_output)}`,
           inputs ? `Inputs from earlier steps:\n${inputs}` : "",
           // Fenced: a reference in the instructions ({{step_1.output}}) inserts an output as it is.
           args.prompt ? `Instructions: ${fencedAfterLabel(args.prompt)}` : "",

@@ -47,12 +47,23 @@ const SECTION_START = new RegExp(
 );
 
 /**
+ * A line that reads like one of `stepBlocks`' pointers back (`results.2: as [step_1] results.0`,
+ * `(the same output as [step_1])`): a page must not be able to claim, in the prompt's own words,
+ * that it says what a trusted step said.
+ */
+const POINTER_LINE = new RegExp(
+  `${LINE_START}(?=${LEAD}(?:[A-Za-z_][\\w.-]{0,40}: as \\[|\\(the same output as \\[))`,
+  "gu",
+);
+
+/**
  * Text from a step (a tool's output, a model's draft) as a prompt shows it: a line that starts like
- * a step's block or like a section of the prompt is escaped with a backslash, so that the text
- * cannot pass for the prompt's own structure (see {@link BLOCK_START}, {@link SECTION_START}).
+ * a step's block, like a section of the prompt or like a pointer back to another step is escaped
+ * with a backslash, so that the text cannot pass for the prompt's own structure (see
+ * {@link BLOCK_START}, {@link SECTION_START}, {@link POINTER_LINE}).
  */
 export function fenced(text: string): string {
-  return text.replace(BLOCK_START, "\\").replace(SECTION_START, "\\");
+  return text.replace(BLOCK_START, "\\").replace(SECTION_START, "\\").replace(POINTER_LINE, "\\");
 }
 
 /**

@@ -4,7 +4,7 @@ import { textOf, usageOf } from "../models/structured.js";
 import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_SUMMARY_CHARS } from "./limits.js";
 import { revisionRequest } from "./llm.js";
-import { fenced, stepBlocks, stepOutputText } from "./prompt-text.js";
+import { fenced, oneLine, stepBlocks, stepOutputText } from "./prompt-text.js";
 import { ToolInputError, type PlanTool } from "./types.js";
 
 /** Each dependency's output is cut to this many characters in the prompt. */
@@ -87,8 +87,8 @@ export const summarizeTool: PlanTool<SummarizeArgs> = {
       new HumanMessage(
         [
           `Overall goal: ${ctx.goal}`,
-          `This step: ${ctx.step.description}`,
-          `Expected output: ${ctx.step.expected_output}`,
+          `This step: ${oneLine(ctx.step.description)}`,
+          `Expected output: ${oneLine(ctx.step.expected_output)}`,
           args.focus ? `Focus: ${args.focus}` : "",
           `Length: at most ${args.maxWords} words, as ${shape}.`,
           `Material:\n${material}`,

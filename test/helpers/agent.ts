@@ -75,17 +75,24 @@ export function eventsOf<T extends ProgressEvent["type"]>(
 
 /** A planner reply from readable steps. */
 export function plan(
-  ...steps: { id: string; tool: string; args?: Record<string, unknown>; depends_on?: string[] }[]
+  ...steps: {
+    id: string;
+    tool: string;
+    args?: Record<string, unknown>;
+    depends_on?: string[];
+    description?: string;
+    expected_output?: string;
+  }[]
 ): ScriptedReply {
   return {
     structured: {
       steps: steps.map((s) => ({
         id: s.id,
-        description: `step ${s.id}`,
+        description: s.description ?? `step ${s.id}`,
         tool: s.tool,
         args: JSON.stringify(s.args ?? {}),
         depends_on: s.depends_on ?? [],
-        expected_output: "something",
+        expected_output: s.expected_output ?? "something",
       })),
     },
   };
