@@ -12,7 +12,7 @@ export const USAGE = `Usage: plan-execute <command> [options]
                                             (--live-local: through ChatOpenAI and a local OpenAI-compatible server)
   resume <thread> [--approve | --reject "<why>" | --edit '<json>' | --pick NODE] [--step ID] [--stop ID] [--raise KEY=N] [--finish]
   threads | show <thread> | history <thread> | fork <thread> --checkpoint ID [--thread NEW]
-  report <thread> [--out report.html] [--svg timeline.svg] [--open]
+  report <thread> [--out report.html] [--svg timeline.svg] [--open] [--json]
                                             a self-contained HTML report: plan graph, timeline, tokens, audit
   (run, demo, resume: --report FILE writes the report when the command ends)
 Settings (run, demo): ${SETTING_FLAGS_HELP}

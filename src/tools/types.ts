@@ -11,7 +11,7 @@ export { RISK_TIERS, type RiskTier } from "../core/risk.js";
 export interface ToolContext {
   /** Aborted when the step times out or the run is cancelled. Long work must honour it. */
   signal: AbortSignal;
-  /** Stable across retries and resumes: thread id + step id. Side-effecting tools dedupe on it. */
+  /** Stable across retries and resumes of one run: thread id + run id + step id. Side-effecting tools dedupe on it. */
   idempotencyKey: string;
   step: PlanStep;
   /** Outputs of the step's direct dependencies, in `depends_on` order. */
