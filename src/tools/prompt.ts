@@ -151,7 +151,17 @@ function processTerm(term: string): string | null {
   return stem(t);
 }
 
+/**
+ * Longest first where one ends another: -ize and -ise are stripped, so -izing and -ization must be
+ * too, or "summarizing" ("summariz") would no longer meet summarize ("summar").
+ */
 const SUFFIXES = [
+  "izations",
+  "isations",
+  "ization",
+  "isation",
+  "izing",
+  "ising",
   "ations",
   "ation",
   "ings",

@@ -125,6 +125,19 @@ describe("the planner's tool list", () => {
     expect(new Set(["summary", "summaries", "summarize", "summarise", "summarized"].map(stem))).toEqual(
       new Set(["summar"]),
     );
+    // Every form of the verb: stripping -ize alone left "summarizing" as "summariz", and a goal
+    // asking for a summarizing note no longer brought the summarize tool into the prompt.
+    const forms = ["summarizing", "summarising", "summarization", "summarisation", "summarizations"];
+    expect(new Set(forms.map(stem))).toEqual(new Set(["summar"]));
+    expect(new Set(["organize", "organizing", "organization"].map(stem)).size).toBe(1);
+    const demo = scenarioTools({
+      workspace: "/nowhere/workspace",
+      outbox: "/nowhere/outbox",
+      latency: false,
+    });
+    expect(
+      selectTools(demo, { goal: "Read report.md and write a short summarizing note" }).has("summarize"),
+    ).toBe(true);
   });
 
   it("ranks by name and description, stemming plurals, and leaves out tools that match nothing", () => {
