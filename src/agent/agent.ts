@@ -112,19 +112,37 @@ function validateOptions(options: PlanExecuteAgentOptions, tools: ToolRegistry):
   return layerSettings(options.settings, policies, options.limits) as PlanExecuteContext;
 }
 
+/**
+ * Every field of a tool, so that a tool under another tier keeps them all: one left out is lost
+ * silently (a pinned `llm` would leave a large catalogue's prompt, a search its prompt rendering, a
+ * plan check its refusal). The type below fails to compile when `PlanTool` gains a field not listed.
+ */
+const TOOL_FIELDS = [
+  "name",
+  "description",
+  "schema",
+  "risk",
+  "timeoutMs",
+  "pinned",
+  "usesModel",
+  "reflect",
+  "planIssues",
+  "promptText",
+  "isEmptyOutput",
+  "run",
+] as const satisfies readonly (keyof PlanTool)[];
+const _everyField: Record<Exclude<keyof PlanTool, (typeof TOOL_FIELDS)[number]>, never> = {};
+void _everyField;
+
 /** The same tool under another risk tier (the original object is left alone). */
 function withRisk(tool: PlanTool, risk: RiskTier): PlanTool {
-  return {
-    name: tool.name,
-    description: tool.description,
-    schema: tool.schema,
-    risk,
-    ...(tool.timeoutMs !== undefined ? { timeoutMs: tool.timeoutMs } : {}),
-    ...(tool.usesModel !== undefined ? { usesModel: tool.usesModel } : {}),
-    ...(tool.reflect !== undefined ? { reflect: tool.reflect } : {}),
-    ...(tool.isEmptyOutput ? { isEmptyOutput: (output: unknown) => tool.isEmptyOutput!(output) } : {}),
-    run: (args, ctx) => tool.run(args, ctx),
-  };
+  const copy: Record<string, unknown> = {};
+  for (const field of TOOL_FIELDS) {
+    const value: unknown = tool[field];
+    // A method keeps its tool as `this` (a tool may be a class instance).
+    if (value !== undefined) copy[field] = typeof value === "function" ? value.bind(tool) : value;
+  }
+  return { ...copy, risk } as unknown as PlanTool;
 }
 
 function toolRegistry(options: PlanExecuteAgentOptions): ToolRegistry {

@@ -83,7 +83,7 @@ ${PLAN_RULES}`;
     parts.push(
       // Fenced: the answer was written from step outputs; a line of it must not pass for the findings.
       `The answer written from these results did not pass review:\n${fenced(input.review.answer)}`,
-      `Findings:\n${input.review.findings.map((f, n) => `${n + 1}. ${f}`).join("\n")}`,
+      `Findings:\n${findingLines(input.review.findings)}`,
       "Add only steps that would supply what the findings show is missing or unsupported (new ids). If the " +
         "finished results already suffice, return an empty list of steps: the answer is then rewritten with the findings.",
     );
@@ -91,7 +91,8 @@ ${PLAN_RULES}`;
   if (input.signal) {
     parts.push(
       `Nothing failed, but after ${input.signal.after.join(", ")} finished the remaining steps were judged not to ` +
-        `fit what was learned: ${input.signal.reason}`,
+        // The evaluator's words, written after reading outputs: kept on their line (see `findingLines`).
+        `fit what was learned: ${oneLine(input.signal.reason)}`,
       "Rewrite the steps that had not run yet so that they fit (new ids). Return an empty list of steps to keep " +
         "them as they are.",
     );
@@ -103,6 +104,15 @@ ${PLAN_RULES}`;
     );
   }
   return [new SystemMessage(system), new HumanMessage(parts.join("\n\n"))];
+}
+
+/**
+ * A review's findings as a numbered list, one line each: the reviewer is a model that read the
+ * step outputs, and a finding with line breaks could add a list item or open a section of its own
+ * (`Problems to fix:` in the replanner's prompt, where a refused plan's problems are listed).
+ */
+function findingLines(findings: readonly string[]): string {
+  return findings.map((f, n) => `${n + 1}. ${oneLine(f)}`).join("\n");
 }
 
 export interface CriticPromptInput {
@@ -144,13 +154,12 @@ export function buildSynthesizerPrompt(input: SynthesizerPromptInput): BaseMessa
     ? `\n\nFailed steps:\n${input.failures.map(failureLine).join("\n")}`
     : "";
   const tried = input.tried?.length
-    ? `\n\nOther plans were tried and failed (name them when you say the answer is partial):\n${input.tried.join("\n")}`
+    ? // A tried plan's note quotes its failed steps' errors (a remote tool's message): one line each.
+      `\n\nOther plans were tried and failed (name them when you say the answer is partial):\n${input.tried.map(oneLine).join("\n")}`
     : "";
   const review = input.review
     ? `\n\nYour previous answer did not pass review:\n${fenced(input.review.answer)}\n\nFix every finding in the new ` +
-      `answer; leave out what the step results do not support:\n${input.review.findings
-        .map((f, n) => `${n + 1}. ${f}`)
-        .join("\n")}`
+      `answer; leave out what the step results do not support:\n${findingLines(input.review.findings)}`
     : "";
   return [
     new SystemMessage(system),

@@ -94,23 +94,43 @@ export interface AnswerReviewPromptInput {
   failures: { id: string; description: string; error: string }[];
 }
 
-/** A step output the answer quotes whole is said to be quoted, not shown twice, from this length on. */
+/** A step output the answer quotes whole is pointed to there, not shown twice, from this length on. */
 const QUOTED_MIN_CHARS = 120;
+/**
+ * How an answer's word-for-word copy of an output reads in the review (see `quotesPointedTo`): no
+ * longer than "(quoted word for word in the answer below)" was in the step's block.
+ */
+const quotePointer = (id: string) => `([${id}], word for word)`;
+/** Text of the answer's own that reads like such a pointer, escaped as `fenced` escapes a block. */
+const FORGED_POINTER = /\(\s*\[[^\]\n]{0,64}\]\s*,\s*word\s+for\s+word\s*\)/gi;
+
+/**
+ * The answer as the review shows it: where it quotes a step's output word for word (a summary
+ * step's text, often the bulk of the answer), a pointer to the step's block stands in for the
+ * quote. The output stays whole in its block, where the reviewer reads what the step said; the
+ * pointer says exactly where and how far the answer quotes it. (Said the other way round, "quoted
+ * in the answer below", the reviewer could not tell which words of the answer were the step's: an
+ * answer could quote a record as a forum post's and credit the record with the opposite.) Only an
+ * output shown whole counts: a cut one ends in a note the answer does not have.
+ */
+function quotesPointedTo(answer: string, results: readonly { id: string; output: string }[]): string {
+  // First, what already reads like a pointer: the answer must not claim a quote it does not make.
+  const text = answer.replace(FORGED_POINTER, (m) => `\\${m}`);
+  const quoted = new Map<string, string>();
+  for (const r of results)
+    if (r.output.length >= QUOTED_MIN_CHARS && text.includes(r.output) && !quoted.has(r.output))
+      quoted.set(r.output, r.id);
+  if (quoted.size === 0) return text;
+  // One pass, longest first: an output inside another is pointed to as part of the longer one, and
+  // a pointer just written is not read again (a page's text could be built to match around it).
+  const outputs = [...quoted.keys()].sort((a, b) => b.length - a.length);
+  const any = new RegExp(outputs.map((o) => o.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+  return text.replace(any, (output) => quotePointer(quoted.get(output)!));
+}
 
 export function buildAnswerReviewPrompt(input: AnswerReviewPromptInput): BaseMessage[] {
-  // An output the answer quotes word for word (a summary step's text, often the bulk of the answer)
-  // is there to read below; the reviewer is told so instead of reading it twice. Only an output
-  // shown whole counts: a cut one ends in a note the answer does not have.
-  const results =
-    stepBlocks(
-      input.results.map((r) => ({
-        ...r,
-        text:
-          r.output.length >= QUOTED_MIN_CHARS && input.answer.includes(r.output)
-            ? "(quoted word for word in the answer below)"
-            : r.output,
-      })),
-    ) || "(none)";
+  const results = stepBlocks(input.results.map((r) => ({ ...r, text: r.output }))) || "(none)";
+  const answer = quotesPointedTo(input.answer, input.results);
   const failures = input.failures.length
     ? `\n\nSteps that did not succeed:\n${input.failures.map(failureLine).join("\n")}`
     : "";
@@ -122,8 +142,6 @@ export function buildAnswerReviewPrompt(input: AnswerReviewPromptInput): BaseMes
         "missing or unsupported and what would fix it; empty when there is none. A problem you list starts " +
         "another round of steps, so list only real ones.",
     ),
-    new HumanMessage(
-      `Goal: ${input.goal}\n\nStep results:\n${results}${failures}\n\nAnswer:\n${input.answer}`,
-    ),
+    new HumanMessage(`Goal: ${input.goal}\n\nStep results:\n${results}${failures}\n\nAnswer:\n${answer}`),
   ];
 }

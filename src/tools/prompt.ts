@@ -59,10 +59,8 @@ export function selectTools(tools: readonly PlanTool[], options: ToolPromptOptio
   if (options.onlyIncluded) return new Set([...(options.include ?? [])].filter((n) => all.has(n)));
   if (tools.length <= (options.fullCatalogueMax ?? FULL_CATALOGUE_MAX) || !options.goal?.trim()) return all;
   const chosen = new Set(tools.filter((t) => t.pinned).map((t) => t.name));
-  const goalTerms = termsOf(options.goal);
-  const ranked = rankTools(tools, options.goal).filter(
-    (hit) => !chosen.has(hit.name) && asksFor(hit.name, tools, goalTerms),
-  );
+  const asks = asksFor(tools, termsOf(options.goal));
+  const ranked = rankTools(tools, options.goal).filter((hit) => !chosen.has(hit.name) && asks(hit.name));
   const best = ranked[0]?.score ?? 0;
   for (const hit of ranked.slice(0, options.preselect ?? PRESELECT)) {
     if (hit.score >= best * MIN_RELATIVE_SCORE) chosen.add(hit.name);
@@ -72,21 +70,36 @@ export function selectTools(tools: readonly PlanTool[], options: ToolPromptOptio
 }
 
 /**
- * Whether the goal asks for what a tool with effects (MEDIUM or HIGH) does: it has a word of the
- * tool's name that no other tool's name has ("delete" of delete_file, "send" or "email" of
- * send_email). A goal about a file matches delete_file on "file" and "workspace"; its signature in
- * every such planner prompt would cost tokens and put a destructive tool before the planner for
- * nothing. Such a tool is still listed by name and may be used (a refused plan shows its
- * arguments). A read-only tool, or one whose name has no word of its own, is ranked as it matches.
+ * Whether the goal asks for what a tool with effects (MEDIUM or HIGH) does, where a read-only tool
+ * (LOW) shares a word of its name: the goal has a word of the tool's name that no other tool's name
+ * has ("delete" of delete_file, "write" of write_file). A goal about a file matches delete_file on
+ * "file" and "workspace" as it matches read_file; delete_file's signature in every such planner
+ * prompt would cost tokens and put a destructive tool before the planner for nothing. Such a tool
+ * is still listed by name and may be used (a refused plan shows its arguments).
+ *
+ * A read-only tool, one whose name has no word of its own, and one no read-only tool shares a word
+ * with are ranked as they match: tools an MCP server brings are HIGH unless the config gives them a
+ * tier, and there HIGH says nothing about effects; held back, weather_current and weather_forecast
+ * would both leave a weather goal's prompt, neither name having "weather" to itself.
  */
-function asksFor(name: string, tools: readonly PlanTool[], goalTerms: ReadonlySet<string>): boolean {
-  const tool = tools.find((t) => t.name === name);
-  if (!tool || tool.risk === "LOW") return true;
-  const others = new Set(
-    tools.filter((t) => t.name !== name).flatMap((t) => [...termsOf(nameWords(t.name))]),
-  );
-  const own = [...termsOf(nameWords(name))].filter((w) => !others.has(w));
-  return own.length === 0 || own.some((w) => goalTerms.has(w));
+function asksFor(tools: readonly PlanTool[], goalTerms: ReadonlySet<string>): (name: string) => boolean {
+  const words = new Map(tools.map((t) => [t.name, termsOf(nameWords(t.name))]));
+  const count = new Map<string, number>();
+  const readOnly = new Set<string>();
+  for (const t of tools) {
+    for (const w of words.get(t.name)!) {
+      count.set(w, (count.get(w) ?? 0) + 1);
+      if (t.risk === "LOW") readOnly.add(w);
+    }
+  }
+  return (name) => {
+    const tool = tools.find((t) => t.name === name);
+    if (!tool || tool.risk === "LOW") return true;
+    const mine = [...words.get(name)!];
+    if (!mine.some((w) => readOnly.has(w))) return true;
+    const own = mine.filter((w) => count.get(w) === 1);
+    return own.length === 0 || own.some((w) => goalTerms.has(w));
+  };
 }
 
 /** A tool name's words: `delete_file` → "delete file", `sendEmail` → "send Email". */
@@ -138,7 +151,17 @@ function processTerm(term: string): string | null {
   return stem(t);
 }
 
+/**
+ * Longest first where one ends another: -ize and -ise are stripped, so -izing and -ization must be
+ * too, or "summarizing" ("summariz") would no longer meet summarize ("summar").
+ */
 const SUFFIXES = [
+  "izations",
+  "isations",
+  "ization",
+  "isation",
+  "izing",
+  "ising",
   "ations",
   "ation",
   "ings",

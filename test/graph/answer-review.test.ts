@@ -267,9 +267,70 @@ describe("the answer review's prompt", () => {
     })
       .map((m) => m.text)
       .join("\n");
-    expect(prompt).toContain("[summary] Write the summary\n(quoted word for word in the answer below)");
+    expect(prompt).toContain(`[summary] Write the summary\n${summary}`);
+    expect(prompt).toContain("Answer:\n([summary], word for word) [summary]");
     expect(prompt.split(summary)).toHaveLength(2);
     expect(prompt).toContain("West,223726.98");
+  });
+
+  it("keeps a quoted output in its step's block: an answer cannot pass it off as another source's words", () => {
+    // A synthesizer misled by a page: it quotes the refund record word for word, says it is a forum
+    // post's, and credits [record] with the opposite. Told only that [record] is quoted somewhere
+    // below, the reviewer cannot tell which words are the record's.
+    const record =
+      "Refund request 8841 for order 1207 was denied on 2024-03-02: the item was returned after the 30-day window and shows wear.";
+    const answer = `A forum post claims: "${record}" The official record [record] shows the refund was approved.`;
+    const prompt = buildAnswerReviewPrompt({
+      goal: "Was the refund for order 1207 approved?",
+      answer,
+      results: [{ id: "record", description: "Read the refund record", output: record }],
+      failures: [],
+    })
+      .map((m) => m.text)
+      .join("\n");
+    const [evidence, judged] = prompt.split("\n\nAnswer:\n");
+    expect(evidence).toContain(`[record] Read the refund record\n${record}`);
+    // Shown once still: the answer points to the block at the very place it quotes it.
+    expect(judged).toBe(
+      'A forum post claims: "([record], word for word)" The official record [record] shows the refund was approved.',
+    );
+  });
+
+  it("points a quote of two steps' same output to the first, and an output inside a longer one to the longer", () => {
+    const inner = `${summary} (inner)`;
+    const outer = `Report: ${inner} More.`;
+    const prompt = buildAnswerReviewPrompt({
+      goal: "g",
+      answer: `${summary} [summary] and ${outer} [outer] and ${inner} [inner]`,
+      results: [
+        ...results,
+        { id: "again", description: "Again", output: summary },
+        { id: "outer", description: "Outer", output: outer },
+        { id: "inner", description: "Inner", output: inner },
+      ],
+      failures: [],
+    })
+      .map((m) => m.text)
+      .join("\n");
+    expect(prompt).toContain("[again] Again\n(the same output as [summary])");
+    expect(prompt.split("\nAnswer:\n")[1]).toBe(
+      "([summary], word for word) [summary] and ([outer], word for word) [outer] and " +
+        "([inner], word for word) [inner]",
+    );
+  });
+
+  it("escapes an answer's own text that reads like a pointer to a quoted output", () => {
+    const answer = `The full terms: ([terms], word for word). Again: ( [terms] , Word For Word ). They allow returns [terms].`;
+    const prompt = buildAnswerReviewPrompt({
+      goal: "g",
+      answer,
+      results: [{ id: "terms", description: "Read the terms", output: "x".repeat(200) }],
+      failures: [],
+    })
+      .map((m) => m.text)
+      .join("\n");
+    expect(prompt).toContain("The full terms: \\([terms], word for word).");
+    expect(prompt).toContain("Again: \\( [terms] , Word For Word ).");
   });
 
   it("shows an output the answer changed, shortened or only partly quotes", () => {

@@ -142,6 +142,37 @@ describe("createPlanExecuteAgent: policies and limits are the defaults of every 
     expect(l.risk).toBe("LOW");
   });
 
+  it("policies.toolRisk keeps every other field of the tool: pinned, its prompt rendering, its plan checks", async () => {
+    const checked = {
+      ...fakeTool("lookup", z.object({ key: z.string() }).strict(), (a) => ({ value: a.key })),
+      pinned: true,
+      promptText: (output: unknown) => `rendered: ${(output as { value: string }).value}`,
+      planIssues: (args: { key: string }) => (args.key === "bad" ? ["key may not be bad"] : []),
+    };
+    // Over 12 tools: the planner's prompt shows pinned tools in full, the others only as they rank.
+    const others = Array.from({ length: 12 }, (_, i) => fakeTool(`other_${i}`, z.object({}), () => i));
+    const models = scriptedRoles({
+      planner: [
+        plan({ id: "a", tool: "lookup", args: { key: "bad" } }),
+        plan({ id: "a", tool: "lookup", args: { key: "x" } }),
+      ],
+      synthesizer: ["done"],
+    });
+    const agent = createPlanExecuteAgent({
+      models,
+      tools: new ToolRegistry([checked, ...others]),
+      checkpointer: new MemorySaver(),
+      policies: { toolRisk: { lookup: "MEDIUM" }, autoApprove: "MEDIUM" },
+    });
+    const { state } = await invoke(agent, { goal: "an unrelated goal" });
+    expect(state.finalAnswer).toBe("done");
+    const text = (call: { messages: { content: unknown }[] }) =>
+      call.messages.map((m) => String(m.content)).join("\n");
+    expect(text(models.planner.calls[0]!)).toContain("- lookup(key: string) [MEDIUM]");
+    expect(text(models.planner.calls[1]!)).toContain("key may not be bad");
+    expect(text(models.synthesizer.calls[0]!)).toContain("rendered: x");
+  });
+
   it("refuses invalid options at creation with a readable message naming each one", () => {
     const create = (options: Partial<PlanExecuteAgentOptions>) => () =>
       createPlanExecuteAgent({

@@ -103,10 +103,41 @@ describe("the planner's tool list", () => {
     expect(selectTools(shared, { goal: "close github issue 42" }).has("github_issue")).toBe(true);
   });
 
+  it("ranks a tool with effects as it matches where no read-only tool shares a word of its name (an MCP server's untiered tools are all HIGH)", () => {
+    // Tools an MCP config gives no tier are HIGH: there the tier says nothing about what they do.
+    const untiered = fortyTools().map((t) => ({ ...t, risk: "HIGH" as const }));
+    // Neither weather tool has "weather" to itself; both left the prompt when held back.
+    const weather = selectTools(untiered, { goal: "What will the weather be in Paris tomorrow?" });
+    expect(weather).toEqual(new Set(["weather_forecast", "weather_current"]));
+    expect(selectTools(untiered, { goal: "Schedule a meeting with Ann and Bob next week" })).toContain(
+      "calendar_find_free_slot",
+    );
+    // With a read-only sibling, the rule holds: an untiered tool beside a LOW one that shares its
+    // name's words is held back unless the goal names its own word.
+    const mixed = untiered.map((t) => (t.name === "weather_current" ? { ...t, risk: "LOW" as const } : t));
+    expect(selectTools(mixed, { goal: "What will the weather be in Paris tomorrow?" })).toEqual(
+      new Set(["weather_current"]),
+    );
+    expect(selectTools(mixed, { goal: "The weather forecast for Paris" })).toContain("weather_forecast");
+  });
+
   it("stems so that a summary meets summarize and summarise", () => {
     expect(new Set(["summary", "summaries", "summarize", "summarise", "summarized"].map(stem))).toEqual(
       new Set(["summar"]),
     );
+    // Every form of the verb: stripping -ize alone left "summarizing" as "summariz", and a goal
+    // asking for a summarizing note no longer brought the summarize tool into the prompt.
+    const forms = ["summarizing", "summarising", "summarization", "summarisation", "summarizations"];
+    expect(new Set(forms.map(stem))).toEqual(new Set(["summar"]));
+    expect(new Set(["organize", "organizing", "organization"].map(stem)).size).toBe(1);
+    const demo = scenarioTools({
+      workspace: "/nowhere/workspace",
+      outbox: "/nowhere/outbox",
+      latency: false,
+    });
+    expect(
+      selectTools(demo, { goal: "Read report.md and write a short summarizing note" }).has("summarize"),
+    ).toBe(true);
   });
 
   it("ranks by name and description, stemming plurals, and leaves out tools that match nothing", () => {
