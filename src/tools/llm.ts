@@ -187,7 +187,9 @@ export function revisionRequest(revision: StepRevision): string {
       : draft;
   return (
     `Your previous draft:\n${shown}\n\n` +
-    `A reviewer sent it back with this feedback: ${revision.feedback}\n\n` +
+    // The feedback fenced too: the critic wrote it after reading the step's inputs, which may come
+    // from outside.
+    `A reviewer sent it back with this feedback: ${fencedAfterLabel(revision.feedback)}\n\n` +
     "Write a better version that addresses the feedback, in the same form. Answer with the new version only."
   );
 }

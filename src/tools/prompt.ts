@@ -182,8 +182,12 @@ const SUFFIXES = [
   "e",
 ];
 
-/** Drops the first of {@link SUFFIXES} that leaves at least four letters ("analysis" → "analys"). */
-export function stem(word: string): string {
+/**
+ * Drops the first of {@link SUFFIXES} that leaves at least four letters ("analysis" → "analys"); the
+ * American -yze forms first become the British -yse ones ("analyze" → "analyse" → "analys").
+ */
+export function stem(raw: string): string {
+  const word = raw.replace(/yz(e|es|ed|ing)$/, "ys$1");
   for (const suffix of SUFFIXES) {
     if (word.endsWith(suffix) && word.length - suffix.length >= 4 && !word.endsWith("ss")) {
       return word.slice(0, -suffix.length);

@@ -121,6 +121,12 @@ describe("the planner's tool list", () => {
     expect(selectTools(mixed, { goal: "The weather forecast for Paris" })).toContain("weather_forecast");
   });
 
+  it("stems so that an analysis meets analyse and analyze", () => {
+    expect(
+      new Set(["analysis", "analyse", "analyze", "analyzed", "analyzing", "analyses"].map(stem)),
+    ).toEqual(new Set(["analys"]));
+  });
+
   it("stems so that a summary meets summarize and summarise", () => {
     expect(new Set(["summary", "summaries", "summarize", "summarise", "summarized"].map(stem))).toEqual(
       new Set(["summar"]),
