@@ -90,7 +90,7 @@ async function readSent(path: string, args: EmailArgs): Promise<SentEmail> {
 
 /**
  * `send_email` (HIGH): writes the message as an .eml file into an outbox, exactly once per
- * idempotency key (thread id + step id). A run can be killed between the write and its
+ * idempotency key (thread id + run id + step id). A run can be killed between the write and its
  * checkpoint; when the step then runs again, the key's file already exists and nothing is
  * written twice. The file appears atomically and complete: it is written in a staging folder
  * next to the outbox (never in the outbox, where a mail relay reading the folder could pick up a

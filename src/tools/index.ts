@@ -2,7 +2,7 @@ import type { EnvConfig } from "../config/env.js";
 import { calculatorTool, createCalculatorTool, type CalculatorOptions } from "./calculator.js";
 import { createDataTools, type DataToolOptions } from "./data.js";
 import { createFileTools, DEFAULT_WORKSPACE, type FileToolOptions } from "./files.js";
-import { createSendEmailTool } from "./email.js";
+import { createSendEmailTool, type SendEmailOptions } from "./email.js";
 import { createHttpGetTool, type HttpGetOptions } from "./http.js";
 import { fromLangChainTool } from "./langchain.js";
 import { llmTool } from "./llm.js";
@@ -19,6 +19,7 @@ export {
   createFileTools,
   createHttpGetTool,
   createSearchTool,
+  createSendEmailTool,
   createWebSearchTool,
   DEFAULT_WORKSPACE,
   fromLangChainTool,
@@ -27,7 +28,7 @@ export {
   summarizeTool,
   ToolRegistry,
 };
-export type { CalculatorOptions, PlanTool, RiskTier };
+export type { CalculatorOptions, PlanTool, RiskTier, SendEmailOptions };
 
 export interface ToolSuiteOptions {
   /** The folder the file and data tools are confined to. Default `.plan-execute/workspace`. */

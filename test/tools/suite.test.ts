@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EnvConfigError, readEnv } from "../../src/config/env.js";
 import {
   createDefaultTools,
+  createSendEmailTool,
   createToolRegistry,
   defaultTools,
   searchTool,
@@ -96,5 +97,11 @@ describe("createDefaultTools", () => {
     expect(registry.has("echo")).toBe(true);
     expect(registry.has("load_csv")).toBe(true);
     expect(registry.riskOf("delete_file")).toBe("HIGH");
+  });
+
+  it("gives an app send_email on its own, beside the defaults (it is not one of them)", () => {
+    expect(createDefaultTools().some((t) => t.name === "send_email")).toBe(false);
+    const registry = createToolRegistry([createSendEmailTool({ outbox: "/nowhere/outbox" })]);
+    expect(registry.riskOf("send_email")).toBe("HIGH");
   });
 });
