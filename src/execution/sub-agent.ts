@@ -13,7 +13,7 @@ import type { SubAgentCall } from "../core/state.js";
 import { actionDigest, digestOf } from "../plan/digest.js";
 import type { PlanStep } from "../plan/schema.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import { stepOutputText } from "../tools/prompt-text.js";
+import { cutText, stepOutputText } from "../tools/prompt-text.js";
 import type { SubAgentHost, TokenUsage, ToolContext } from "../tools/types.js";
 import { stepRunName, traceToolRun } from "../tracing/step-runs.js";
 import { withTimeout } from "./retry.js";
@@ -147,7 +147,7 @@ export function createSubAgentHost(opts: SubAgentHostOptions): SubAgentHost & { 
         args,
         decision,
         ok: result.ok,
-        output: result.ok ? clip(result.text, MAX_RECORDED_CHARS) : null,
+        output: result.ok ? cutText(result.text, MAX_RECORDED_CHARS) : null,
         error: result.error,
       });
     },
@@ -253,13 +253,9 @@ async function runTool(
     );
     // The model reads the result as every prompt shows a tool's output (its `promptText`).
     const text = output === undefined ? "" : stepOutputText(output, tool, Number.POSITIVE_INFINITY);
-    return { ok: true, text: clip(text, MAX_RESULT_CHARS), error: null, usage };
+    return { ok: true, text: cutText(text, MAX_RESULT_CHARS), error: null, usage };
   } catch (err) {
     if (isGraphBubbleUp(err)) throw err;
     return { ok: false, text: "", error: err instanceof Error ? err.message : String(err), usage };
   }
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
 }

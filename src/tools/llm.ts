@@ -9,7 +9,7 @@ import { z } from "zod";
 import { textOf, usageOf } from "../models/structured.js";
 import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_LLM_ANSWER_CHARS } from "./limits.js";
-import { fenced, fencedAfterLabel, oneLine, stepBlocks, stepOutputText } from "./prompt-text.js";
+import { cutText, fenced, fencedAfterLabel, oneLine, stepBlocks, stepOutputText } from "./prompt-text.js";
 import {
   ToolInputError,
   type PlanTool,
@@ -181,10 +181,7 @@ export function revisionRequest(revision: StepRevision): string {
   // Fenced: the draft is the model's own text, written from inputs that may come from outside; a
   // line of it must not pass for the reviewer's feedback below it.
   const draft = fenced(typeof revision.draft === "string" ? revision.draft : JSON.stringify(revision.draft));
-  const shown =
-    draft.length > MAX_DRAFT_CHARS
-      ? `${draft.slice(0, MAX_DRAFT_CHARS)}… (${draft.length - MAX_DRAFT_CHARS} more characters)`
-      : draft;
+  const shown = cutText(draft, MAX_DRAFT_CHARS);
   return (
     `Your previous draft:\n${shown}\n\n` +
     // The feedback fenced too: the critic wrote it after reading the step's inputs, which may come

@@ -100,7 +100,14 @@ export function stepOutputText(
     }
   }
   text ??= output === undefined ? "(no output)" : JSON.stringify(output);
-  text = fenced(text);
+  return cutText(fenced(text), limit);
+}
+
+/**
+ * `text` cut to `limit` characters, with how many were left out said: `…… (N more characters)`, the
+ * note every prompt ends a cut text with (and {@link CUT_NOTE} recognises).
+ */
+export function cutText(text: string, limit: number): string {
   return text.length > limit ? `${text.slice(0, limit)}… (${text.length - limit} more characters)` : text;
 }
 
@@ -116,7 +123,7 @@ export interface StepBlock {
 
 /** A repeated line or output is pointed back to only when it is at least this long: a pointer costs about 25 characters. */
 const REPEAT_MIN_CHARS = 60;
-/** How an output that was cut ends (see `stepOutputText` and `evidenceOf`). */
+/** How an output that was cut ends (see `cutText` and `evidenceOf`). */
 const CUT_NOTE = /\(\d+ (?:more )?characters(?:, taken up by [^)]*)?\)$/;
 
 /** Most characters of a failed step's error a prompt carries: an error may quote a whole remote answer. */
@@ -124,11 +131,7 @@ const ERROR_PROMPT_CHARS = 1_000;
 
 /** A failed step's error as a prompt shows it: cut to {@link ERROR_PROMPT_CHARS}, fenced after its label. */
 export function errorText(error: string): string {
-  const cut =
-    error.length > ERROR_PROMPT_CHARS
-      ? `${error.slice(0, ERROR_PROMPT_CHARS)}… (${error.length - ERROR_PROMPT_CHARS} more characters)`
-      : error;
-  return fencedAfterLabel(cut);
+  return fencedAfterLabel(cutText(error, ERROR_PROMPT_CHARS));
 }
 
 /** A labelled line of an output: `results.2: …`, `note: …`. */

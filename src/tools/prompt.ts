@@ -92,8 +92,9 @@ function asksFor(tools: readonly PlanTool[], goalTerms: ReadonlySet<string>): (n
       if (t.risk === "LOW") readOnly.add(w);
     }
   }
+  const byName = new Map(tools.map((t) => [t.name, t]));
   return (name) => {
-    const tool = tools.find((t) => t.name === name);
+    const tool = byName.get(name);
     if (!tool || tool.risk === "LOW") return true;
     const mine = [...words.get(name)!];
     if (!mine.some((w) => readOnly.has(w))) return true;
@@ -107,10 +108,13 @@ function nameWords(name: string): string {
   return name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[^\p{L}\p{N}]+/gu, " ");
 }
 
+/** What separates words, for the ranking's index and for {@link termsOf} alike. */
+const NON_WORD = /[^\p{L}\p{N}]+/u;
+
 /** A text's terms as the ranking reads them (lower-cased, stopwords dropped, stemmed). */
 function termsOf(text: string): Set<string> {
   const terms = new Set<string>();
-  for (const word of text.split(/[^\p{L}\p{N}]+/u)) {
+  for (const word of text.split(NON_WORD)) {
     const term = processTerm(word);
     if (term) terms.add(term);
   }
@@ -125,7 +129,7 @@ export function rankTools(tools: readonly PlanTool[], query: string): { name: st
   const index = new MiniSearch<{ name: string; words: string; text: string }>({
     idField: "name",
     fields: ["words", "text"],
-    tokenize: (text) => text.split(/[^\p{L}\p{N}]+/u),
+    tokenize: (text) => text.split(NON_WORD),
     processTerm,
     searchOptions: {
       boost: { words: 2 },

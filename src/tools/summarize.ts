@@ -4,7 +4,7 @@ import { textOf, usageOf } from "../models/structured.js";
 import { CONFIDENCE_REQUEST, takeConfidence } from "./confidence.js";
 import { clipText, MAX_SUMMARY_CHARS } from "./limits.js";
 import { revisionRequest } from "./llm.js";
-import { fenced, oneLine, stepBlocks, stepOutputText } from "./prompt-text.js";
+import { cutText, fenced, oneLine, stepBlocks, stepOutputText } from "./prompt-text.js";
 import { ToolInputError, type PlanTool } from "./types.js";
 
 /** Each dependency's output is cut to this many characters in the prompt. */
@@ -41,12 +41,6 @@ const SummarizeArgs = z
 
 type SummarizeArgs = z.output<typeof SummarizeArgs>;
 
-function clip(text: string): string {
-  return text.length > MAX_INPUT_CHARS
-    ? `${text.slice(0, MAX_INPUT_CHARS)}… (${text.length - MAX_INPUT_CHARS} more characters)`
-    : text;
-}
-
 /** `summarize`: an LLM step on the executor model that condenses text or earlier steps' outputs. */
 export const summarizeTool: PlanTool<SummarizeArgs> = {
   name: "summarize",
@@ -61,13 +55,16 @@ export const summarizeTool: PlanTool<SummarizeArgs> = {
   async run(args, ctx) {
     const material = args.text?.trim()
       ? // Fenced: a reference in the text ({{step_1.output}}) inserts an output as it is.
-        clip(fenced(args.text))
+        cutText(fenced(args.text), MAX_INPUT_CHARS)
       : stepBlocks(
           ctx.dependencies.map((d) => ({
             id: d.id,
             description: d.description,
             tool: d.tool,
-            text: clip(d.text ?? stepOutputText(d.output, undefined, Number.POSITIVE_INFINITY)),
+            text: cutText(
+              d.text ?? stepOutputText(d.output, undefined, Number.POSITIVE_INFINITY),
+              MAX_INPUT_CHARS,
+            ),
           })),
         );
     if (!material.trim()) {
